@@ -1,0 +1,118 @@
+"""Clients per (account, region): AssumeRole once per account, adaptive retries everywhere.
+
+boto3 honours `AWS_ENDPOINT_URL` (and `AWS_ENDPOINT_URL_<SERVICE>`) by itself, which is how the
+CLI reaches moto_server in tests and how users reach VPC endpoints or proxies.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from bot.config import AccountTarget
+
+RETRY_CONFIG = Config(
+    retries={"mode": "adaptive", "max_attempts": 8},
+    connect_timeout=5,
+    read_timeout=30,
+    max_pool_connections=20,
+)
+SESSION_NAME = "sm-cost-bot"
+
+
+def error_code(exc: BaseException) -> str:
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Code", "ClientError"))
+    return type(exc).__name__
+
+
+def error_operation(exc: BaseException, default: str) -> str:
+    return getattr(exc, "operation_name", None) or default
+
+
+def error_message(exc: BaseException) -> str:
+    if isinstance(exc, ClientError):
+        err = exc.response.get("Error", {})
+        return f"{err.get('Code', 'ClientError')}: {err.get('Message', '')}".rstrip(": ")
+    if isinstance(exc, BotoCoreError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def request_id(response: dict[str, Any] | None) -> str | None:
+    if not response:
+        return None
+    return response.get("ResponseMetadata", {}).get("RequestId")
+
+
+@dataclass
+class ClientFactory:
+    """Builds boto3 clients; one boto3 Session per account (sessions are not thread-safe to
+    share while creating clients, so creation is serialised; clients themselves are)."""
+
+    base_session: Any = None
+    config: Config = RETRY_CONFIG
+    _sessions: dict[str, Any] = field(default_factory=dict)
+    _clients: dict[tuple[str, str, str], Any] = field(default_factory=dict)
+    _account_ids: dict[str, str] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _base(self) -> Any:
+        if self.base_session is None:
+            self.base_session = boto3.session.Session()
+        return self.base_session
+
+    def _session_for(self, target: AccountTarget | None) -> Any:
+        key = target.role_arn if target else ""
+        if key not in self._sessions:
+            if target is None:
+                self._sessions[key] = self._base()
+            else:
+                sts = self._base().client("sts", config=self.config)
+                params = {"RoleArn": target.role_arn, "RoleSessionName": SESSION_NAME}
+                if target.external_id:
+                    params["ExternalId"] = target.external_id
+                creds = sts.assume_role(**params)["Credentials"]
+                self._sessions[key] = boto3.session.Session(
+                    aws_access_key_id=creds["AccessKeyId"],
+                    aws_secret_access_key=creds["SecretAccessKey"],
+                    aws_session_token=creds["SessionToken"],
+                )
+        return self._sessions[key]
+
+    def client(self, service: str, region: str, target: AccountTarget | None = None) -> Any:
+        key = (target.role_arn if target else "", region, service)
+        with self._lock:
+            if key not in self._clients:
+                session = self._session_for(target)
+                self._clients[key] = session.client(service, region_name=region, config=self.config)
+            return self._clients[key]
+
+    def account_id(self, target: AccountTarget | None, region: str) -> str:
+        if target is not None:
+            return target.account_id
+        with self._lock:
+            cached = self._account_ids.get("")
+        if cached:
+            return cached
+        ident = self.client("sts", region).get_caller_identity()["Account"]
+        with self._lock:
+            self._account_ids[""] = ident
+        return ident
+
+
+@dataclass(frozen=True)
+class RegionClients:
+    """What a scanner receives: clients for one account-region, created on first use."""
+
+    factory: ClientFactory
+    region: str
+    target: AccountTarget | None = None
+
+    def __call__(self, service: str) -> Any:
+        return self.factory.client(service, self.region, self.target)

@@ -1,0 +1,140 @@
+"""Plain data that flows from AWS to the renderers.
+
+Everything here is a pydantic model with no behaviour beyond derived values, so scanners,
+reports, approvals and the store can exchange them without importing each other.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+
+class FindingKind(StrEnum):
+    IDLE_NOTEBOOK = "idle-notebook"
+    IDLE_STUDIO_APP = "idle-studio-app"
+    STUDIO_IDLE_SHUTDOWN_OFF = "studio-idle-shutdown-off"
+    UNUSED_ENDPOINT = "unused-endpoint"
+    SPOT_ELIGIBLE_TRAINING_JOB = "spot-eligible-training-job"
+
+
+class ResourceType(StrEnum):
+    NOTEBOOK_INSTANCE = "notebook-instance"
+    STUDIO_APP = "studio-app"
+    STUDIO_DOMAIN = "studio-domain"
+    STUDIO_USER_PROFILE = "studio-user-profile"
+    STUDIO_SPACE = "studio-space"
+    ENDPOINT = "endpoint"
+    TRAINING_JOB = "training-job"
+
+
+class Finding(BaseModel):
+    """One piece of waste, with the evidence that makes it one."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: FindingKind
+    resource_type: ResourceType
+    name: str
+    arn: str
+    account_id: str
+    region: str
+    instance_type: str | None = None
+    instance_count: int = 1
+    est_monthly_cost_usd: float | None = None
+    est_monthly_savings_usd: float | None = None
+    reason: str
+    evidence: dict[str, Any] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict)
+    protected: bool = False
+    detected_at: datetime
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def key(self) -> str:
+        """Stable identity of the resource across scans (what snoozes and requests refer to)."""
+        return f"{self.account_id}:{self.region}:{self.resource_type}:{self.name}"
+
+    def owner(self, tag_keys: tuple[str, ...] | list[str] = ("owner", "team")) -> str | None:
+        for key in tag_keys:
+            if self.tags.get(key):
+                return self.tags[key]
+        return None
+
+
+class ScanError(BaseModel):
+    """An account-region (or one part of it) that could not be read: never shown as clean."""
+
+    model_config = ConfigDict(frozen=True)
+
+    account_id: str
+    region: str
+    operation: str
+    message: str
+    code: str | None = None
+    kind: FindingKind | None = None
+
+
+class Totals(BaseModel):
+    findings: int
+    est_monthly_cost_usd: float
+    est_monthly_savings_usd: float
+    unpriced_findings: int
+    by_kind: dict[str, float]
+    by_account: dict[str, float]
+    by_region: dict[str, float]
+
+
+def totals_of(findings: list[Finding]) -> Totals:
+    """Sum the savings of actionable findings; protected ones are counted apart (never offered)."""
+    by_kind: dict[str, float] = {}
+    by_account: dict[str, float] = {}
+    by_region: dict[str, float] = {}
+    cost = savings = 0.0
+    unpriced = 0
+    for f in findings:
+        if f.est_monthly_savings_usd is None:
+            unpriced += 1
+            continue
+        if f.protected:
+            continue
+        cost += f.est_monthly_cost_usd or 0.0
+        savings += f.est_monthly_savings_usd
+        by_kind[f.kind] = by_kind.get(f.kind, 0.0) + f.est_monthly_savings_usd
+        by_account[f.account_id] = by_account.get(f.account_id, 0.0) + f.est_monthly_savings_usd
+        by_region[f.region] = by_region.get(f.region, 0.0) + f.est_monthly_savings_usd
+    return Totals(
+        findings=len(findings),
+        est_monthly_cost_usd=round(cost, 2),
+        est_monthly_savings_usd=round(savings, 2),
+        unpriced_findings=unpriced,
+        by_kind={k: round(v, 2) for k, v in by_kind.items()},
+        by_account={k: round(v, 2) for k, v in by_account.items()},
+        by_region={k: round(v, 2) for k, v in by_region.items()},
+    )
+
+
+class ScanResult(BaseModel):
+    scan_id: int | None = None
+    generated_at: datetime
+    regions: list[str] = Field(default_factory=list)
+    accounts: list[str] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    errors: list[ScanError] = Field(default_factory=list)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def totals(self) -> Totals:
+        return totals_of(self.findings)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The CLI's `--format json` document."""
+        return {
+            "generated_at": self.generated_at.isoformat(),
+            "findings": [f.model_dump(mode="json") for f in self.findings],
+            "errors": [e.model_dump(mode="json") for e in self.errors],
+            "totals": self.totals.model_dump(mode="json"),
+        }

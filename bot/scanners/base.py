@@ -1,0 +1,76 @@
+"""What every scanner receives and the one way findings are built.
+
+Contract (ARCHITECTURE.md): `get_*` does I/O and decides nothing; `find_*` is pure; `scan(ctx)`
+glues them. A scanner raises on a failure that makes its whole answer unknowable (the fan-out turns
+that into a ScanError); a failure of one optional signal goes into the evidence or `ctx.errors`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+
+from bot.config import Settings
+from bot.models import Finding, FindingKind, ScanError
+from bot.pricing import PriceTable
+
+HOURS_PER_MONTH = 730  # AWS's own monthly estimates use 730 hours
+
+
+@dataclass
+class ScanContext:
+    clients: Callable[[str], Any]
+    account_id: str
+    region: str
+    settings: Settings
+    prices: PriceTable
+    now: datetime
+    errors: list[ScanError] = field(default_factory=list)
+
+    def report_error(self, operation: str, exc: BaseException, kind: FindingKind | None) -> None:
+        """Record a partial failure without failing the scanner."""
+        from bot.aws.session import error_code, error_message
+
+        self.errors.append(
+            ScanError(
+                account_id=self.account_id,
+                region=self.region,
+                operation=getattr(exc, "operation_name", None) or operation,
+                message=error_message(exc),
+                code=error_code(exc),
+                kind=kind,
+            )
+        )
+
+    def is_protected(self, tags: dict[str, str]) -> bool:
+        return self.settings.protected_tag_key in tags
+
+
+def make_finding(ctx: ScanContext, **fields: Any) -> Finding:
+    """Build a Finding for this account-region, marking protected resources from their tags."""
+    tags = fields.pop("tags", None) or {}
+    return Finding(
+        account_id=ctx.account_id,
+        region=ctx.region,
+        detected_at=ctx.now,
+        tags=tags,
+        protected=ctx.is_protected(tags),
+        **fields,
+    )
+
+
+def tags_to_dict(tags: list[dict[str, str]] | None) -> dict[str, str]:
+    return {t["Key"]: t.get("Value", "") for t in tags or []}
+
+
+def age_in_words(hours: float) -> str:
+    """'3 d 4 h', '5 h', '25 min' — how the digest says durations."""
+    total_minutes = int(round(hours * 60))
+    days, rest = divmod(total_minutes, 24 * 60)
+    hrs, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hrs} h" if hrs else f"{days} d"
+    if hrs:
+        return f"{hrs} h {mins} min" if mins and hrs < 3 else f"{hrs} h"
+    return f"{mins} min"

@@ -1,0 +1,75 @@
+"""Everything the CLI, the Slack app and the scheduler share, built once per process.
+
+Passed to listeners through closures (never Bolt's context, which is deep-copied for lazy
+listeners and silently drops objects holding locks or connections).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from bot.aws.session import ClientFactory
+from bot.clock import Clock, utc_now
+from bot.config import Settings
+from bot.models import FindingKind, ScanResult
+from bot.pricing import PriceTable, load_prices
+from bot.scan import run_scan
+from bot.store import Store
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    store: Store
+    clients: ClientFactory
+    prices: PriceTable
+    clock: Clock = utc_now
+    _scan_lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+
+    def scan(
+        self,
+        *,
+        regions: Iterable[str] | None = None,
+        kinds: Iterable[FindingKind] | None = None,
+        save: bool = True,
+    ) -> ScanResult:
+        """Run a real scan now and (by default) persist it."""
+        result = run_scan(
+            self.clients, self.settings, self.prices, self.clock(), regions=regions, kinds=kinds
+        )
+        return self.store.save_scan(result) if save else result
+
+    def recent_scan(self) -> ScanResult:
+        """The latest full scan if younger than SMBOT_CACHE_MINUTES, else a fresh one.
+
+        Single-flight: concurrent callers wait for the one scan in progress instead of each
+        starting their own (50 people typing /sm-idle at 09:01 cost one scan).
+        """
+        max_age = timedelta(minutes=self.settings.cache_minutes)
+        cached = self.store.latest_scan(max_age=max_age, now=self.clock())
+        if cached is not None:
+            return cached
+        with self._scan_lock:
+            cached = self.store.latest_scan(max_age=max_age, now=self.clock())
+            if cached is not None:
+                return cached
+            return self.scan()
+
+
+def build_services(
+    settings: Settings,
+    *,
+    clients: ClientFactory | None = None,
+    clock: Clock = utc_now,
+    store: Store | None = None,
+) -> Services:
+    return Services(
+        settings=settings,
+        store=store or Store(settings.db_path),
+        clients=clients or ClientFactory(),
+        prices=load_prices(settings.prices_path),
+        clock=clock,
+    )
