@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 HOURS_PER_MONTH = 730
+BUNDLED_PRICES = Path(__file__).parent / "data" / "prices.json"
 COMPONENTS = ("notebook", "studio", "hosting", "training", "processing")
 
 # `platoinstancetype` values of the Price List API → our components.
@@ -56,7 +56,7 @@ def load_prices(path: Path | None = None) -> PriceTable:
     if path is not None:
         data = json.loads(Path(path).read_text())
     else:
-        data = json.loads(resources.files("bot").joinpath("data/prices.json").read_text())
+        data = json.loads(BUNDLED_PRICES.read_text())
     return PriceTable(
         prices=data["prices"], source=data.get("source", ""), generated_at=data.get("generated_at", "")
     )
