@@ -1,0 +1,28 @@
+# sm-cost-bot: Slack bot that cuts Amazon SageMaker spend.
+#   docker build -t sm-cost-bot .
+#   docker run --rm sm-cost-bot demo
+#   docker run -e SLACK_BOT_TOKEN -e SLACK_APP_TOKEN -e SMBOT_DIGEST_CHANNEL -v smbot:/data sm-cost-bot run
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    SMBOT_DB_PATH=/data/sm-cost-bot.db
+
+RUN useradd --create-home --uid 10001 smbot \
+    && mkdir -p /data && chown smbot:smbot /data
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY handlers ./handlers
+COPY reports ./reports
+RUN pip install . && rm -rf /app/build
+
+USER smbot
+VOLUME ["/data"]
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import sys, urllib.request; sys.exit(0)" || exit 1
+ENTRYPOINT ["sm-cost-bot"]
+CMD ["run"]
