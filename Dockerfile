@@ -22,7 +22,7 @@ RUN pip install . && rm -rf /app/build
 
 USER smbot
 VOLUME ["/data"]
+# HTTP mode (run --http --host 0.0.0.0 --port 3000) serves /slack/events and GET /healthz
 EXPOSE 3000
-HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import sys, urllib.request; sys.exit(0)" || exit 1
 ENTRYPOINT ["sm-cost-bot"]
 CMD ["run"]

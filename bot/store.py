@@ -20,6 +20,7 @@ from typing import Any
 from sqlite_utils import Database, Migrations
 
 from bot.models import Finding, ScanError, ScanResult
+from bot.requests_store import requests_migrations
 
 core = Migrations("sm-cost-bot-core")
 
@@ -75,6 +76,7 @@ def m001_scans(db: Database) -> None:
 
 
 MIGRATION_SETS: list[Migrations] = [core]
+MIGRATION_SETS.append(requests_migrations)
 
 
 class Store:
