@@ -21,6 +21,7 @@ from sqlite_utils import Database, Migrations
 
 from bot.models import Finding, ScanError, ScanResult
 from bot.requests_store import requests_migrations
+from bot.schedules_store import schedule_migrations
 
 core = Migrations("sm-cost-bot-core")
 
@@ -77,6 +78,7 @@ def m001_scans(db: Database) -> None:
 
 MIGRATION_SETS: list[Migrations] = [core]
 MIGRATION_SETS.append(requests_migrations)
+MIGRATION_SETS.append(schedule_migrations)
 
 
 class Store:
