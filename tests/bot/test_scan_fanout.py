@@ -93,7 +93,7 @@ def test_an_account_whose_role_cannot_be_assumed_is_an_error_per_region(moto_ser
         if "222222222222" in params["RoleArn"]:
             raise ClientError({"Error": {"Code": "AccessDenied", "Message": "trust policy"}}, "AssumeRole")
 
-    session.events.register("before-call.sts.AssumeRole", deny_second_account)
+    session.events.register("before-parameter-build.sts.AssumeRole", deny_second_account)
     only_scanner(_caller_account_scanner)
     settings = Settings(
         regions=["us-east-1", "us-west-2"],
@@ -103,7 +103,7 @@ def test_an_account_whose_role_cannot_be_assumed_is_an_error_per_region(moto_ser
         ],
     )
     result = run_scan(ClientFactory(base_session=session), settings, prices, now)
-    assert {f.account_id for f in result.findings} == {"111111111111"}
+    assert {f.account_id for f in result.findings} == {"111111111111"}, result.errors
     assert sorted((e.account_id, e.region, e.operation) for e in result.errors) == [
         ("222222222222", "us-east-1", "AssumeRole"),
         ("222222222222", "us-west-2", "AssumeRole"),
