@@ -91,3 +91,56 @@ def fresh_store(settings: Settings) -> Iterator[Store]:
 @pytest.fixture
 def services(settings: Settings, client_factory: ClientFactory, fresh_store: Store) -> Services:
     return build_services(settings, clients=client_factory, store=fresh_store)
+
+
+# --- Slack: the Web API stand-in, signed requests, the Bolt app and its HTTP mode ----------------
+
+
+@pytest.fixture
+def slack_api() -> Iterator["SlackApiStandIn"]:
+    """The recording Slack Web API stand-in on 127.0.0.1 (see tests/fakes/slack_api.py)."""
+    from tests.fakes.slack_api import SlackApiStandIn
+
+    stand_in = SlackApiStandIn().start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+def signed(slack_api: "SlackApiStandIn") -> "SignedRequests":
+    """Builds signed Slack requests: signed.command("/sm-idle", "us-east-1", user="U1"),
+    signed.click(ActionId.STOP, finding.key, user=…, message=…), signed.view_submission(…);
+    then `.post(http_app)` sends one over HTTP, `.bolt_request()` gives it for app.dispatch."""
+    from tests.fakes.slack_api import SignedRequests
+
+    return SignedRequests(slack_api)
+
+
+@pytest.fixture
+def slack_client(slack_api: "SlackApiStandIn") -> "WebClient":
+    """The production WebClient (429 retries included) pointed at the stand-in."""
+    from bot.slack_client import web_client
+    from tests.fakes.slack_api import BOT_TOKEN
+
+    return web_client(BOT_TOKEN, slack_api.api_url)
+
+
+@pytest.fixture
+def bolt_app(services: Services, slack_client: "WebClient") -> "App":
+    """build_app over `services`, verifying its token with auth.test against the stand-in."""
+    from bot.app import build_app
+    from tests.fakes.slack_api import SIGNING_SECRET
+
+    return build_app(services, slack_client, signing_secret=SIGNING_SECRET)
+
+
+@pytest.fixture
+def http_app(bolt_app: "App") -> Iterator[str]:
+    """The real HTTP-mode server (threaded, 127.0.0.1, port 0) serving `bolt_app`: its base URL.
+    Post with `signed.command(...).post(http_app)`; GET f"{http_app}/healthz"."""
+    from bot.app import wsgi_app
+    from bot.http_server import HttpServer
+
+    server = HttpServer(wsgi_app(bolt_app), "127.0.0.1", 0).start()
+    yield server.url
+    server.stop()

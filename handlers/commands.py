@@ -1,0 +1,161 @@
+"""Slash commands: /sm-idle, /sm-endpoints, /sm-spot, /sm-savings, /sm-help (all ephemeral).
+
+Each command acks at once (Slack allows 3 s) and does the scan in a lazy listener, which
+answers through `respond()` (the command's response_url). Results come from
+`services.recent_scan()`: a stored scan younger than SMBOT_CACHE_MINUTES, else one fresh,
+single-flight scan shared by everyone asking at the same time.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot.config import REGION
+from bot.models import Finding, FindingKind
+from bot.services import Services
+from reports.answers import listing, savings, usage_text
+
+logger = logging.getLogger(__name__)
+
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+FILTER_WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")
+
+
+@dataclass(frozen=True)
+class FindingFilter:
+    """One word from the command: an account id, a region, or part of a resource name."""
+
+    word: str = ""
+
+    def matches(self, finding: Finding) -> bool:
+        if not self.word:
+            return True
+        if ACCOUNT_ID.match(self.word):
+            return finding.account_id == self.word
+        if REGION.match(self.word):
+            return finding.region == self.word
+        return self.word.lower() in finding.name.lower()
+
+
+class BadArguments(ValueError):
+    """What the user typed is not a filter: they get the usage text."""
+
+
+def parse_filter(text: str) -> FindingFilter:
+    words = (text or "").split()
+    if not words:
+        return FindingFilter()
+    if len(words) > 1:
+        raise BadArguments(f"Expected at most one filter word, got {len(words)}: `{' '.join(words)[:100]}`.")
+    word = words[0]
+    if word.lower() == "help" or not FILTER_WORD.match(word):
+        raise BadArguments(f"`{word[:100]}` is not a filter." if word.lower() != "help" else "")
+    return FindingFilter(word)
+
+
+@dataclass(frozen=True)
+class Listing:
+    title: str
+    kinds: tuple[FindingKind, ...]
+    working: str
+
+
+LISTINGS: dict[str, Listing] = {
+    "/sm-idle": Listing(
+        "Idle notebooks and Studio apps",
+        (FindingKind.IDLE_NOTEBOOK, FindingKind.IDLE_STUDIO_APP, FindingKind.STUDIO_IDLE_SHUTDOWN_OFF),
+        "Looking for idle notebooks and Studio apps…",
+    ),
+    "/sm-endpoints": Listing(
+        "Unused endpoints", (FindingKind.UNUSED_ENDPOINT,), "Looking for unused endpoints…"
+    ),
+    "/sm-spot": Listing(
+        "Training jobs that could use Spot",
+        (FindingKind.SPOT_ELIGIBLE_TRAINING_JOB,),
+        "Looking for training jobs that could use Spot…",
+    ),
+}
+
+
+def _ephemeral(text: str, blocks: list[Any] | None = None) -> dict[str, Any]:
+    answer: dict[str, Any] = {"response_type": "ephemeral", "text": text}
+    if blocks is not None:
+        answer["blocks"] = [b.to_dict() for b in blocks]
+    return answer
+
+
+def _ack_with(working: str) -> Callable[..., None]:
+    def ack_command(ack: Ack, command: dict[str, Any]) -> None:
+        try:
+            parse_filter(command.get("text", ""))
+        except BadArguments as exc:
+            ack(**_ephemeral(usage_text(str(exc) or None)))
+            return
+        ack(**_ephemeral(f":hourglass_flowing_sand: {working}"))
+
+    return ack_command
+
+
+def _answer_safely(name: str, work: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[..., None]:
+    """The lazy half: never lets a trace reach the user; a failure is an apology with a ref."""
+
+    def answer(command: dict[str, Any], respond: Respond) -> None:
+        try:
+            word = parse_filter(command.get("text", ""))
+        except BadArguments:
+            return  # the ack already showed the usage
+        try:
+            reply = work({"filter": word, "user": command.get("user_id")})
+        except Exception:  # noqa: BLE001 - logged with a ref, the user gets a sentence
+            ref = uuid.uuid4().hex[:8]
+            logger.exception("%s failed (ref %s)", name, ref)
+            reply = _ephemeral(f"Sorry, {name} failed (ref {ref}). The bot's logs have the details.")
+        respond(**reply, replace_original=False)
+
+    answer.__name__ = answer.__qualname__ = f"answer_{name.strip('/').replace('-', '_')}"
+    return answer
+
+
+def register(app: App, services: Services) -> None:
+    settings = services.settings
+
+    def list_kinds(spec: Listing) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        def work(request: dict[str, Any]) -> dict[str, Any]:
+            scan = services.recent_scan()
+            word: FindingFilter = request["filter"]
+            found = [f for f in scan.findings if f.kind in spec.kinds and word.matches(f)]
+            title = spec.title + (f" matching `{word.word}`" if word.word else "")
+            text, blocks = listing(
+                title,
+                found,
+                scan,
+                owner_tag_keys=settings.owner_tag_keys,
+                max_items=settings.digest_max_items,
+            )
+            return _ephemeral(text, blocks)
+
+        return work
+
+    def savings_work(request: dict[str, Any]) -> dict[str, Any]:
+        scan = services.recent_scan()
+        word: FindingFilter = request["filter"]
+        text, blocks = savings([f for f in scan.findings if word.matches(f)], scan, word.word)
+        return _ephemeral(text, blocks)
+
+    for name, spec in LISTINGS.items():
+        app.command(name)(ack=_ack_with(spec.working), lazy=[_answer_safely(name, list_kinds(spec))])
+    app.command("/sm-savings")(
+        ack=_ack_with("Adding up the savings…"), lazy=[_answer_safely("/sm-savings", savings_work)]
+    )
+
+    def help_command(ack: Ack) -> None:
+        ack(**_ephemeral(usage_text()))
+
+    app.command("/sm-help")(help_command)

@@ -1,0 +1,11 @@
+"""Modal submissions (view_submission listeners): schedules, delete-at, snooze."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.services import Services
+
+
+def register(app: App, services: Services) -> None:
+    """Filled by the approvals/schedules features."""

@@ -1,0 +1,113 @@
+"""Slash-command answers (ephemeral): finding listings, savings totals, usage.
+
+Pure: findings in, (text fallback, blocks) out, within Slack's 50-blocks-per-message limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
+
+from bot.models import Finding, ScanError, ScanResult, totals_of
+from reports.findings import item_blocks, money, note, pack, sort_findings, truncate
+
+MAX_BLOCKS = 50
+FIELD_MAX = 2000
+
+USAGE = """*sm-cost-bot* finds SageMaker waste. Answers are visible only to you.
+`/sm-idle [filter]` idle notebook instances and Studio apps
+`/sm-endpoints [filter]` endpoints with no invocations recently
+`/sm-spot [filter]` training jobs that could run on Spot
+`/sm-savings [filter]` estimated savings by kind, account and region
+`/sm-approvals`, `/sm-audit`, `/sm-schedule`, `/sm-snoozed` requests, audit trail, schedules, snoozes
+`/sm-help` this text
+`filter` is one word: an account id (`123456789012`), a region (`us-east-1`) or part of a name."""
+
+
+def usage_text(problem: str | None = None) -> str:
+    return f"{problem}\n\n{USAGE}" if problem else USAGE
+
+
+def errors_line(errors: Sequence[ScanError], limit: int = 8) -> str | None:
+    """`us-west-2: AccessDenied on ListEndpoints · …`: an unreadable region never looks clean."""
+    if not errors:
+        return None
+    accounts = {e.account_id for e in errors}
+    parts = []
+    for e in errors[:limit]:
+        place = e.region if len(accounts) == 1 else f"{e.account_id}/{e.region}"
+        parts.append(f"{place}: {e.code or 'error'} on {e.operation}")
+    if len(errors) > limit:
+        parts.append(f"and {len(errors) - limit} more")
+    return truncate(":warning: Could not read " + " · ".join(parts), 2000)
+
+
+def _scanned_at(scan: ScanResult) -> str:
+    return f"Scanned {scan.generated_at:%Y-%m-%d %H:%M} UTC"
+
+
+def listing(
+    title: str,
+    findings: Sequence[Finding],
+    scan: ScanResult,
+    *,
+    owner_tag_keys: Sequence[str],
+    max_items: int,
+) -> tuple[str, list[Block]]:
+    """The top findings as items; a context line says how many more and what failed."""
+    ordered = sort_findings(findings)
+    total = totals_of(list(ordered)).est_monthly_savings_usd
+    errors = errors_line(scan.errors)
+    reserved = 2 + (1 if errors else 0)  # heading + footer (+ errors)
+    shown, rest = pack(ordered, MAX_BLOCKS - reserved, max_items)
+    if not ordered:
+        headline = f"*{title}*: nothing to flag."
+    else:
+        headline = f"*{title}*: {len(ordered)} found, about {money(total)}."
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=headline))]
+    for finding in shown:
+        blocks.extend(item_blocks(finding, owner_tag_keys))
+    if errors:
+        blocks.append(note(errors))
+    footer = _scanned_at(scan)
+    if rest:
+        footer += f" · {len(rest)} more not shown: narrow with a filter, or see the digest's CSV"
+    blocks.append(note(footer))
+    text = headline.replace("*", "")
+    return text, blocks
+
+
+def _field(title: str, amounts: dict[str, float], limit: int = 10) -> MarkdownTextObject:
+    rows = sorted(amounts.items(), key=lambda kv: -kv[1])
+    lines = [f"{name}: {money(usd)}" for name, usd in rows[:limit]]
+    if len(rows) > limit:
+        lines.append(f"and {len(rows) - limit} more")
+    return MarkdownTextObject(text=truncate(f"*{title}*\n" + ("\n".join(lines) or "none"), FIELD_MAX))
+
+
+def savings(findings: Sequence[Finding], scan: ScanResult, scope: str = "") -> tuple[str, list[Block]]:
+    """Totals by kind, account and region (protected and unpriced items counted apart)."""
+    totals = totals_of(list(findings))
+    where = f" ({scope})" if scope else ""
+    headline = (
+        f"*Estimated savings{where}: {money(totals.est_monthly_savings_usd)}* "
+        f"from {totals.findings} finding{'s' if totals.findings != 1 else ''}"
+    )
+    if totals.unpriced_findings:
+        headline += f"; {totals.unpriced_findings} with unknown price"
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=headline)),
+        SectionBlock(
+            fields=[
+                _field("By kind", totals.by_kind),
+                _field("By account", totals.by_account),
+                _field("By region", totals.by_region),
+            ]
+        ),
+    ]
+    errors = errors_line(scan.errors)
+    if errors:
+        blocks.append(note(errors))
+    blocks.append(note(_scanned_at(scan)))
+    return headline.replace("*", ""), blocks

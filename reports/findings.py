@@ -1,0 +1,223 @@
+"""One finding as Slack blocks and as a text line: shared by the digest and the slash commands.
+
+An item is a section (name, where, what, why, $/month, owner) followed by an actions block with
+the buttons its kind allows. Buttons carry the finding's `key` as their value; destructive ones
+ask for confirmation. Protected resources get no buttons at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.models import Finding, FindingKind
+from reports.ids import ActionId
+
+# What a person may do about each kind, in button order. Snooze is offered for every kind.
+ACTIONS_BY_KIND: dict[FindingKind, tuple[ActionId, ...]] = {
+    FindingKind.IDLE_NOTEBOOK: (ActionId.STOP, ActionId.SCHEDULE, ActionId.SNOOZE),
+    FindingKind.UNUSED_ENDPOINT: (ActionId.DELETE, ActionId.SCHEDULE, ActionId.SNOOZE),
+    FindingKind.IDLE_STUDIO_APP: (ActionId.DELETE, ActionId.SNOOZE),
+    FindingKind.STUDIO_IDLE_SHUTDOWN_OFF: (ActionId.SNOOZE,),
+    FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: (ActionId.SNOOZE,),
+}
+
+KIND_TITLES: dict[FindingKind, str] = {
+    FindingKind.IDLE_NOTEBOOK: "Idle notebook instances",
+    FindingKind.IDLE_STUDIO_APP: "Idle Studio apps",
+    FindingKind.STUDIO_IDLE_SHUTDOWN_OFF: "Studio without idle shutdown",
+    FindingKind.UNUSED_ENDPOINT: "Unused endpoints",
+    FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: "Training jobs that could use Spot",
+}
+
+DESTRUCTIVE = {ActionId.STOP, ActionId.DELETE}
+SECTION_TEXT_MAX = 3000
+BUTTON_VALUE_MAX = 2000
+
+
+def money(usd: float | None) -> str:
+    """`$1,234/month`; a missing price says so (never `$0`, which would read as "free")."""
+    if usd is None:
+        return "price unknown"
+    if usd >= 100:
+        return f"${usd:,.0f}/month"
+    return f"${usd:,.2f}/month"
+
+
+def truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def escape(text: str) -> str:
+    """mrkdwn control characters in names and tags must not become markup or mentions."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def item_block_id(finding: Finding, part: str = "item") -> str:
+    """Stable per finding (block_id ≤ 255 chars): a later chat.update can find the item's blocks."""
+    digest = hashlib.sha1(finding.key.encode()).hexdigest()[:16]
+    return f"{part}:{digest}"
+
+
+def where(finding: Finding) -> str:
+    what = finding.instance_type or finding.resource_type
+    if finding.instance_type and finding.instance_count > 1:
+        what = f"{finding.instance_count} × {finding.instance_type}"
+    return f"{finding.account_id} / {finding.region} · {what}"
+
+
+def why(finding: Finding) -> str:
+    """The scanner's reason is already the evidence in words ("0 invocations in 48 h")."""
+    return finding.reason or "flagged by the scan"
+
+
+def item_text(finding: Finding, owner_tag_keys: Sequence[str] = ("owner", "team")) -> str:
+    """The plain-text line (notification fallback, CSV-free listings)."""
+    owner = finding.owner(owner_tag_keys)
+    parts = [
+        f"{finding.name} ({where(finding)})",
+        why(finding),
+        money(finding.est_monthly_savings_usd),
+    ]
+    if owner:
+        parts.append(f"owner {owner}")
+    if finding.protected:
+        parts.append("protected")
+    return " — ".join(parts)
+
+
+def item_mrkdwn(finding: Finding, owner_tag_keys: Sequence[str] = ("owner", "team")) -> str:
+    owner = finding.owner(owner_tag_keys)
+    lines = [
+        f"*{escape(finding.name)}* · *{money(finding.est_monthly_savings_usd)}*",
+        escape(where(finding)),
+        escape(why(finding)),
+    ]
+    tail = []
+    if owner:
+        tail.append(f"owner: {escape(owner)}")
+    if finding.protected:
+        tail.append(":lock: protected — no actions offered")
+    if tail:
+        lines.append(" · ".join(tail))
+    return truncate("\n".join(lines), SECTION_TEXT_MAX)
+
+
+def _confirm(action: ActionId, finding: Finding) -> ConfirmObject:
+    verb = "Stop" if action == ActionId.STOP else "Delete"
+    return ConfirmObject(
+        title=f"{verb} {finding.resource_type}?"[:100],
+        text=truncate(
+            f"This asks for approval to {verb.lower()} *{escape(finding.name)}* in "
+            f"{finding.account_id} / {finding.region}. Nothing happens until an approver approves.",
+            300,
+        ),
+        confirm=verb,
+        deny="Cancel",
+        style="danger",
+    )
+
+
+BUTTON_TEXT: dict[ActionId, str] = {
+    ActionId.STOP: "Stop",
+    ActionId.DELETE: "Delete",
+    ActionId.SCHEDULE: "Schedule",
+    ActionId.SNOOZE: "Snooze",
+}
+
+
+def buttons(finding: Finding) -> list[ButtonElement]:
+    """The buttons this finding's kind allows; none for protected resources."""
+    if finding.protected:
+        return []
+    result = []
+    for action in ACTIONS_BY_KIND.get(finding.kind, (ActionId.SNOOZE,)):
+        text = BUTTON_TEXT[action]
+        if action == ActionId.SCHEDULE and finding.kind == FindingKind.UNUSED_ENDPOINT:
+            text = "Delete at…"
+        result.append(
+            ButtonElement(
+                text=text,
+                action_id=action.value,
+                value=finding.key[:BUTTON_VALUE_MAX],
+                style="danger" if action in DESTRUCTIVE else None,
+                confirm=_confirm(action, finding) if action in DESTRUCTIVE else None,
+            )
+        )
+    return result
+
+
+def item_blocks(finding: Finding, owner_tag_keys: Sequence[str] = ("owner", "team")) -> list[Block]:
+    """A section, plus an actions block when the finding has buttons (1 or 2 blocks)."""
+    blocks: list[Block] = [
+        SectionBlock(
+            block_id=item_block_id(finding),
+            text=MarkdownTextObject(text=item_mrkdwn(finding, owner_tag_keys)),
+        )
+    ]
+    elements = buttons(finding)
+    if elements:
+        blocks.append(ActionsBlock(block_id=item_block_id(finding, "actions"), elements=elements))
+    return blocks
+
+
+def blocks_per_item(finding: Finding) -> int:
+    return 2 if buttons(finding) else 1
+
+
+def kind_heading(kind: FindingKind, total_usd: float, count: int, unpriced: int = 0) -> SectionBlock:
+    title = KIND_TITLES.get(kind, str(kind))
+    extra = f", {unpriced} unpriced" if unpriced else ""
+    return SectionBlock(
+        text=MarkdownTextObject(
+            text=f"*{title}* — {count} item{'s' if count != 1 else ''}, {money(total_usd)}{extra}"
+        )
+    )
+
+
+def note(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=truncate(text, 2000))])
+
+
+def sort_findings(findings: Sequence[Finding]) -> list[Finding]:
+    """Biggest saving first; unpriced after priced; then by name for a stable order."""
+    return sorted(
+        findings,
+        key=lambda f: (
+            f.est_monthly_savings_usd is None,
+            -(f.est_monthly_savings_usd or 0.0),
+            f.name,
+        ),
+    )
+
+
+def pack(
+    findings: Sequence[Finding], budget_blocks: int, max_items: int, *, per_kind_heading: bool = False
+) -> tuple[list[Finding], list[Finding]]:
+    """Take findings in order while they fit `budget_blocks` and `max_items`; return (shown, rest).
+
+    With `per_kind_heading`, the first item of each kind also pays for its heading block.
+    """
+    shown: list[Finding] = []
+    kinds: set[FindingKind] = set()
+    used = 0
+    for index, finding in enumerate(findings):
+        cost = blocks_per_item(finding)
+        if per_kind_heading and finding.kind not in kinds:
+            cost += 1
+        if len(shown) >= max_items or used + cost > budget_blocks:
+            return shown, list(findings[index:])
+        shown.append(finding)
+        kinds.add(finding.kind)
+        used += cost
+    return shown, []
