@@ -8,6 +8,10 @@ works when moto runs in this process (`mock_aws` or `ThreadedMotoServer`).
 
 from __future__ import annotations
 
+import base64
+import json
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Callable
@@ -155,21 +159,28 @@ class MotoFleet:
     def invocations(
         self, endpoint: str, at: datetime, count: float = 1.0, variant: str = "AllTraffic"
     ) -> None:
-        self.clients("cloudwatch").put_metric_data(
-            Namespace="AWS/SageMaker",
-            MetricData=[
-                {
-                    "MetricName": "Invocations",
-                    "Dimensions": [
-                        {"Name": "EndpointName", "Value": endpoint},
-                        {"Name": "VariantName", "Value": variant},
-                    ],
-                    "Timestamp": at,
-                    "Value": count,
-                    "Unit": "None",
-                }
-            ],
-        )
+        self.invocations_batch([(endpoint, variant, at, count)])
+
+    def invocations_batch(self, datapoints: list[tuple[str, str, datetime, float]]) -> None:
+        """(endpoint, variant, at, count) datapoints, 1000 a PutMetricData call (the API cap)."""
+        cloudwatch = self.clients("cloudwatch")
+        for start in range(0, len(datapoints), 1000):
+            cloudwatch.put_metric_data(
+                Namespace="AWS/SageMaker",
+                MetricData=[
+                    {
+                        "MetricName": "Invocations",
+                        "Dimensions": [
+                            {"Name": "EndpointName", "Value": endpoint},
+                            {"Name": "VariantName", "Value": variant},
+                        ],
+                        "Timestamp": at,
+                        "Value": count,
+                        "Unit": "None",
+                    }
+                    for endpoint, variant, at, count in datapoints[start : start + 1000]
+                ],
+            )
 
     # --- training ----------------------------------------------------------------------------
 
@@ -221,3 +232,116 @@ class MotoFleet:
         job.creation_time = job.training_start_time = start - timedelta(minutes=5)
         job.training_end_time = job.last_modified_time = end
         return arn
+
+    def tuning_job(
+        self,
+        name: str,
+        *,
+        instance_type: str = "ml.p3.2xlarge",
+        instance_count: int = 1,
+        spot: bool = False,
+        checkpoint: bool = False,
+        keep_alive_seconds: int = 0,
+        ended: datetime | None = None,
+        runtime_seconds: int = 3600,
+        tags: dict[str, str] | None = None,
+    ) -> str:
+        """A Completed hyperparameter tuning job whose training definition is on demand or Spot.
+        (moto launches no training jobs for it and its training jobs carry no TuningJobArn.)"""
+        resource: dict[str, Any] = {
+            "InstanceType": instance_type,
+            "InstanceCount": instance_count,
+            "VolumeSizeInGB": 50,
+        }
+        if keep_alive_seconds:
+            resource["KeepAlivePeriodInSeconds"] = keep_alive_seconds
+        definition: dict[str, Any] = {
+            "AlgorithmSpecification": {"TrainingImage": IMAGE, "TrainingInputMode": "File"},
+            "RoleArn": ROLE_ARN,
+            "OutputDataConfig": {"S3OutputPath": f"s3://bucket/{name}/"},
+            "ResourceConfig": resource,
+            "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+            "EnableManagedSpotTraining": spot,
+        }
+        if spot:
+            definition["StoppingCondition"]["MaxWaitTimeInSeconds"] = 7200
+        if checkpoint:
+            definition["CheckpointConfig"] = {"S3Uri": f"s3://bucket/{name}/checkpoints/"}
+        arn = self.clients("sagemaker").create_hyper_parameter_tuning_job(
+            HyperParameterTuningJobName=name,
+            HyperParameterTuningJobConfig={
+                "Strategy": "Bayesian",
+                "ResourceLimits": {"MaxNumberOfTrainingJobs": 4, "MaxParallelTrainingJobs": 2},
+                "HyperParameterTuningJobObjective": {
+                    "Type": "Maximize",
+                    "MetricName": "validation:accuracy",
+                },
+            },
+            TrainingJobDefinition=definition,
+            Tags=_tag_list(tags),
+        )["HyperParameterTuningJobArn"]
+        job = self._backend().hyper_parameter_tuning_jobs[name]
+        end = _naive_utc(ended or datetime.now(UTC))
+        job.hyper_parameter_tuning_end_time = job.last_modified_time = end
+        job.creation_time = end - timedelta(seconds=runtime_seconds)
+        return arn
+
+
+class MotoRecorder:
+    """moto's request recorder over HTTP: which API operations a piece of code called.
+
+    The recording is a file of JSON documents, one per request (path from the server's
+    `MOTO_RECORDER_FILEPATH`, else `moto_recording` in its working directory). Concurrent
+    requests can land on one line, so the file is decoded document by document, not by line.
+    """
+
+    def __init__(self, endpoint_url: str) -> None:
+        self.endpoint_url = endpoint_url.rstrip("/")
+
+    def _post(self, action: str) -> None:
+        request = urllib.request.Request(
+            f"{self.endpoint_url}/moto-api/recorder/{action}", data=b"", method="POST"
+        )
+        urllib.request.urlopen(request, timeout=30).close()
+
+    def start(self) -> None:
+        self._post("reset-recording")
+        self._post("start-recording")
+
+    def stop(self) -> list[str]:
+        """Stop and return the recorded operations in order."""
+        self._post("stop-recording")
+        url = f"{self.endpoint_url}/moto-api/recorder/download-recording"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            text = response.read().decode()
+        return [operation_of(entry) for entry in _json_documents(text)]
+
+
+def _json_documents(text: str) -> list[dict[str, Any]]:
+    decoder = json.JSONDecoder()
+    documents, index = [], 0
+    while True:
+        while index < len(text) and text[index].isspace():
+            index += 1
+        if index >= len(text):
+            return documents
+        document, index = decoder.raw_decode(text, index)
+        documents.append(document)
+
+
+def operation_of(entry: dict[str, Any]) -> str:
+    """The API operation of a recorded request: the JSON protocols name it in X-Amz-Target
+    (`SageMaker.Search`, `GraniteServiceVersion20100801.GetMetricData`), the query protocol in the
+    form body's `Action`."""
+    headers = {k.lower(): v for k, v in entry.get("headers", {}).items()}
+    target = headers.get("x-amz-target")
+    if target:
+        return target.rsplit(".", 1)[-1]
+    body = entry.get("body") or ""
+    if entry.get("body_encoded"):
+        body = base64.b64decode(body).decode("utf-8", "replace")
+    action = urllib.parse.parse_qs(body).get("Action")
+    if action:
+        return action[0]
+    path = urllib.parse.urlparse(entry.get("url", "")).path
+    return f"{entry.get('method', '?')} {path}"

@@ -1,0 +1,133 @@
+"""Batched CloudWatch reads for per-variant endpoint metrics.
+
+Why this shape:
+- `ListMetrics` only lists series that received data in the last 14 days, so a series it does not
+  list needs no query at all (its sum is 0). moto lists one entry per datapoint, AWS one per
+  series: de-duplicate.
+- `GetMetricData` takes at most 500 queries a call; every query Id must match
+  `^[a-z][a-zA-Z0-9_]*$` and be unique within the call (moto accepts violations AWS rejects).
+- Real CloudWatch matches a metric's *exact* dimension set, moto matches subsets: always query
+  `EndpointName` **and** `VariantName`.
+- Never `SEARCH()`/`METRICS()` expressions: moto answers them with nothing, which would make every
+  endpoint look idle in tests.
+- One period as long as the lookback gives (about) one datapoint per series; every value
+  returned is summed anyway, since CloudWatch may split the window at period boundaries.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+MAX_QUERIES_PER_CALL = 500
+QUERY_ID = re.compile(r"^[a-z][a-zA-Z0-9_]*$")
+ENDPOINT_NAMESPACE = "AWS/SageMaker"
+INVOCATIONS = "Invocations"
+VARIANT_DIMENSIONS = ("EndpointName", "VariantName")
+
+Series = tuple[str, str]  # (endpoint name, variant name)
+
+
+class MetricDataError(Exception):
+    """A query came back neither Complete nor PartialData: its sum is unknown, not zero."""
+
+    operation_name = "GetMetricData"
+
+
+def chunked(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def query_id(index: int) -> str:
+    """`q0`, `q1`, …: valid and unique within a call however odd the endpoint names are."""
+    return f"q{index}"
+
+
+def list_variant_series(
+    cloudwatch: Any, metric_name: str = INVOCATIONS, namespace: str = ENDPOINT_NAMESPACE
+) -> set[Series]:
+    """Every (endpoint, variant) series of `metric_name` with data in the last 14 days.
+
+    Series whose dimension set is not exactly EndpointName + VariantName are skipped: they are
+    other aggregations and would not answer an exact-dimension query anyway.
+    """
+    series: set[Series] = set()
+    pages = cloudwatch.get_paginator("list_metrics").paginate(
+        Namespace=namespace, MetricName=metric_name
+    )
+    for page in pages:
+        for metric in page.get("Metrics", []):
+            dims = {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])}
+            if set(dims) == set(VARIANT_DIMENSIONS):
+                series.add((dims["EndpointName"], dims["VariantName"]))
+    return series
+
+
+def variant_query(index: int, series: Series, metric_name: str, period_seconds: int) -> dict:
+    endpoint, variant = series
+    return {
+        "Id": query_id(index),
+        "MetricStat": {
+            "Metric": {
+                "Namespace": ENDPOINT_NAMESPACE,
+                "MetricName": metric_name,
+                "Dimensions": [
+                    {"Name": "EndpointName", "Value": endpoint},
+                    {"Name": "VariantName", "Value": variant},
+                ],
+            },
+            "Period": period_seconds,
+            "Stat": "Sum",
+        },
+        "ReturnData": True,
+    }
+
+
+def lookback_period_seconds(start: datetime, end: datetime) -> int:
+    """The whole window as one period, rounded up to whole minutes (Period must be a multiple
+    of 60 for standard-resolution metrics)."""
+    seconds = max(60, int((end - start).total_seconds()))
+    return -(-seconds // 60) * 60
+
+
+def sum_variant_metric(
+    cloudwatch: Any,
+    series: Iterable[Series],
+    start: datetime,
+    end: datetime,
+    metric_name: str = INVOCATIONS,
+) -> dict[Series, float]:
+    """Sum of `metric_name` per series over [start, end): ⌈series/500⌉ calls plus NextToken pages.
+
+    Every requested series is in the answer; a series with no datapoints sums to 0.0.
+    """
+    wanted = sorted(set(series))
+    start = start.replace(second=0, microsecond=0)  # minute-aligned windows are served faster
+    period = lookback_period_seconds(start, end)
+    sums: dict[Series, float] = {s: 0.0 for s in wanted}
+    for batch in chunked(wanted, MAX_QUERIES_PER_CALL):
+        queries = [variant_query(i, s, metric_name, period) for i, s in enumerate(batch)]
+        by_id = dict(zip((q["Id"] for q in queries), batch))
+        params: dict[str, Any] = {
+            "MetricDataQueries": queries,
+            "StartTime": start,
+            "EndTime": end,
+        }
+        while True:
+            page = cloudwatch.get_metric_data(**params)
+            for result in page.get("MetricDataResults", []):
+                status = result.get("StatusCode", "Complete")
+                if status not in ("Complete", "PartialData"):
+                    messages = "; ".join(m.get("Value", "") for m in result.get("Messages", []))
+                    raise MetricDataError(
+                        f"{metric_name} for {by_id[result['Id']]} came back {status}: {messages}"
+                    )
+                sums[by_id[result["Id"]]] += float(sum(result.get("Values", [])))
+            token = page.get("NextToken")
+            if not token:
+                break
+            params["NextToken"] = token
+    return sums
