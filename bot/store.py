@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlite_utils import Database, Migrations
 
+from bot.digest_store import digest_migrations
 from bot.models import Finding, ScanError, ScanResult
 from bot.requests_store import requests_migrations
 from bot.schedules_store import schedule_migrations
@@ -79,6 +80,7 @@ def m001_scans(db: Database) -> None:
 MIGRATION_SETS: list[Migrations] = [core]
 MIGRATION_SETS.append(requests_migrations)
 MIGRATION_SETS.append(schedule_migrations)
+MIGRATION_SETS.append(digest_migrations)
 
 
 class Store:
