@@ -308,13 +308,30 @@ class MotoRecorder:
         self._post("reset-recording")
         self._post("start-recording")
 
-    def stop(self) -> list[str]:
-        """Stop and return the recorded operations in order."""
+    def stop(self) -> list[RecordedRequest]:
+        """Stop and return the recorded requests in order."""
         self._post("stop-recording")
         url = f"{self.endpoint_url}/moto-api/recorder/download-recording"
         with urllib.request.urlopen(url, timeout=30) as response:
             text = response.read().decode()
-        return [operation_of(entry) for entry in _json_documents(text)]
+        return [RecordedRequest.of(entry) for entry in _json_documents(text)]
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    operation: str
+    params: dict[str, Any]
+
+    @classmethod
+    def of(cls, entry: dict[str, Any]) -> RecordedRequest:
+        body = entry.get("body") or ""
+        if entry.get("body_encoded"):
+            body = base64.b64decode(body).decode("utf-8", "replace")
+        try:
+            params = json.loads(body) if body.startswith("{") else {}
+        except json.JSONDecodeError:
+            params = {}
+        return cls(operation=operation_of(entry, body), params=params)
 
 
 def _json_documents(text: str) -> list[dict[str, Any]]:
@@ -329,7 +346,7 @@ def _json_documents(text: str) -> list[dict[str, Any]]:
         documents.append(document)
 
 
-def operation_of(entry: dict[str, Any]) -> str:
+def operation_of(entry: dict[str, Any], body: str) -> str:
     """The API operation of a recorded request: the JSON protocols name it in X-Amz-Target
     (`SageMaker.Search`, `GraniteServiceVersion20100801.GetMetricData`), the query protocol in the
     form body's `Action`."""
@@ -337,9 +354,6 @@ def operation_of(entry: dict[str, Any]) -> str:
     target = headers.get("x-amz-target")
     if target:
         return target.rsplit(".", 1)[-1]
-    body = entry.get("body") or ""
-    if entry.get("body_encoded"):
-        body = base64.b64decode(body).decode("utf-8", "replace")
     action = urllib.parse.parse_qs(body).get("Action")
     if action:
         return action[0]

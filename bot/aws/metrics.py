@@ -105,7 +105,8 @@ def sum_variant_metric(
     Every requested series is in the answer; a series with no datapoints sums to 0.0.
     """
     wanted = sorted(set(series))
-    start = start.replace(second=0, microsecond=0)  # minute-aligned windows are served faster
+    # Minute-aligned windows are served faster; flooring both ends keeps the period exact.
+    start, end = start.replace(second=0, microsecond=0), end.replace(second=0, microsecond=0)
     period = lookback_period_seconds(start, end)
     sums: dict[Series, float] = {s: 0.0 for s in wanted}
     for batch in chunked(wanted, MAX_QUERIES_PER_CALL):
