@@ -18,8 +18,10 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.config import REGION
-from bot.models import Finding, FindingKind
+from bot.models import Finding, FindingKind, ScanResult
+from bot.schedules_store import active_snoozes
 from bot.services import Services
+from bot.snoozes import split_snoozed
 from reports.answers import listing, savings, usage_text
 
 logger = logging.getLogger(__name__)
@@ -126,11 +128,17 @@ def _answer_safely(name: str, work: Callable[[dict[str, Any]], dict[str, Any]]) 
 def register(app: App, services: Services) -> None:
     settings = services.settings
 
+    def matching(scan: ScanResult, word: FindingFilter, kinds: tuple[FindingKind, ...] | None) -> tuple[list[Finding], list[Finding]]:
+        """(visible, snoozed) findings of these kinds that match the filter."""
+        found = [f for f in scan.findings if (kinds is None or f.kind in kinds) and word.matches(f)]
+        now = services.clock()
+        return split_snoozed(found, active_snoozes(services.store, now), now)
+
     def list_kinds(spec: Listing) -> Callable[[dict[str, Any]], dict[str, Any]]:
         def work(request: dict[str, Any]) -> dict[str, Any]:
             scan = services.recent_scan()
             word: FindingFilter = request["filter"]
-            found = [f for f in scan.findings if f.kind in spec.kinds and word.matches(f)]
+            found, snoozed = matching(scan, word, spec.kinds)
             title = spec.title + (f" matching `{word.word}`" if word.word else "")
             text, blocks = listing(
                 title,
@@ -138,6 +146,7 @@ def register(app: App, services: Services) -> None:
                 scan,
                 owner_tag_keys=settings.owner_tag_keys,
                 max_items=settings.digest_max_items,
+                snoozed=snoozed,
             )
             return _ephemeral(text, blocks)
 
@@ -146,7 +155,8 @@ def register(app: App, services: Services) -> None:
     def savings_work(request: dict[str, Any]) -> dict[str, Any]:
         scan = services.recent_scan()
         word: FindingFilter = request["filter"]
-        text, blocks = savings([f for f in scan.findings if word.matches(f)], scan, word.word)
+        found, snoozed = matching(scan, word, None)
+        text, blocks = savings(found, scan, word.word, snoozed)
         return _ephemeral(text, blocks)
 
     for name, spec in LISTINGS.items():

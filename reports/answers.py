@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
 from bot.models import Finding, ScanError, ScanResult, totals_of
+from bot.snoozes import hidden_totals
 from reports.findings import item_blocks, money, note, pack, sort_findings, truncate
 
 MAX_BLOCKS = 50
@@ -54,12 +55,14 @@ def listing(
     *,
     owner_tag_keys: Sequence[str],
     max_items: int,
+    snoozed: Sequence[Finding] = (),
 ) -> tuple[str, list[Block]]:
-    """The top findings as items; a context line says how many more and what failed."""
+    """The top findings as items; context lines say how many more, what is snoozed, what failed."""
     ordered = sort_findings(findings)
     total = totals_of(list(ordered)).est_monthly_savings_usd
     errors = errors_line(scan.errors)
-    reserved = 2 + (1 if errors else 0)  # heading + footer (+ errors)
+    hidden = hidden_totals(snoozed).line
+    reserved = 2 + (1 if errors else 0) + (1 if hidden else 0)  # heading, footer, notes
     shown, rest = pack(ordered, MAX_BLOCKS - reserved, max_items)
     if not ordered:
         headline = f"*{title}*: nothing to flag."
@@ -70,6 +73,8 @@ def listing(
         blocks.extend(item_blocks(finding, owner_tag_keys))
     if errors:
         blocks.append(note(errors))
+    if hidden:
+        blocks.append(note(hidden))
     footer = _scanned_at(scan)
     if rest:
         footer += f" · {len(rest)} more not shown: narrow with a filter, or see the digest's CSV"
@@ -86,7 +91,9 @@ def _field(title: str, amounts: dict[str, float], limit: int = 10) -> MarkdownTe
     return MarkdownTextObject(text=truncate(f"*{title}*\n" + ("\n".join(lines) or "none"), FIELD_MAX))
 
 
-def savings(findings: Sequence[Finding], scan: ScanResult, scope: str = "") -> tuple[str, list[Block]]:
+def savings(
+    findings: Sequence[Finding], scan: ScanResult, scope: str = "", snoozed: Sequence[Finding] = ()
+) -> tuple[str, list[Block]]:
     """Totals by kind, account and region (protected and unpriced items counted apart)."""
     totals = totals_of(list(findings))
     where = f" ({scope})" if scope else ""
@@ -109,5 +116,8 @@ def savings(findings: Sequence[Finding], scan: ScanResult, scope: str = "") -> t
     errors = errors_line(scan.errors)
     if errors:
         blocks.append(note(errors))
+    hidden = hidden_totals(snoozed).line
+    if hidden:
+        blocks.append(note(hidden))
     blocks.append(note(_scanned_at(scan)))
     return headline.replace("*", ""), blocks

@@ -65,7 +65,7 @@ def escape(text: str) -> str:
 
 def item_block_id(finding: Finding, part: str = "item") -> str:
     """Stable per finding (block_id ≤ 255 chars): a later chat.update can find the item's blocks."""
-    digest = hashlib.sha1(finding.key.encode()).hexdigest()[:16]
+    digest = hashlib.sha1(f"{finding.kind}:{finding.key}".encode()).hexdigest()[:16]
     return f"{part}:{digest}"
 
 

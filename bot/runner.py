@@ -1,0 +1,83 @@
+"""`sm-cost-bot run`: the Bolt app over Socket Mode (default) or HTTP, plus the scheduler.
+
+Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN (no public URL); `--http` needs
+SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET and serves POST /slack/events and GET /healthz on a
+threaded server bound to `--host`/`--port`. SIGTERM/SIGINT stop both cleanly.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+
+from slack_sdk.errors import SlackApiError
+
+from bot.services import Services
+from bot.slack_client import build_web_client
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+def missing_settings(services: Services, *, http: bool) -> list[str]:
+    settings = services.settings
+    needed = [("SLACK_BOT_TOKEN", settings.slack_bot_token)]
+    if http:
+        needed.append(("SLACK_SIGNING_SECRET", settings.slack_signing_secret))
+    else:
+        needed.append(("SLACK_APP_TOKEN", settings.slack_app_token))
+    return [name for name, value in needed if not value]
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    def handler(signum: int, frame: object) -> None:
+        logger.info("signal %d: stopping", signum)
+        stop.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, handler)
+
+
+def run_bot(services: Services, *, http: bool = False, host: str = "127.0.0.1", port: int = 3000) -> int:
+    missing = missing_settings(services, http=http)
+    if missing:
+        mode = "HTTP mode (--http)" if http else "Socket Mode (or use --http with SLACK_SIGNING_SECRET)"
+        print(f"sm-cost-bot: set {' and '.join(missing)} for {mode}", file=sys.stderr)
+        return EXIT_USAGE
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from bot.app import build_app, socket_mode_handler, wsgi_app
+    from bot.scheduler import build_scheduler
+
+    client = build_web_client(services.settings)
+    try:
+        app = build_app(services, client)  # calls auth.test: a bad token stops here
+    except Exception as exc:  # noqa: BLE001 - Bolt wraps auth.test failures in BoltError
+        reason = exc.response.get("error") if isinstance(exc, SlackApiError) else exc
+        print(f"sm-cost-bot: SLACK_BOT_TOKEN was not accepted by Slack: {reason}", file=sys.stderr)
+        return EXIT_USAGE
+
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    scheduler = build_scheduler(services, client)
+    scheduler.start()
+    try:
+        if http:
+            from bot.http_server import HttpServer
+
+            server = HttpServer(wsgi_app(app), host, port).start()
+            logger.info("HTTP mode: POST %s/slack/events, GET %s/healthz", server.url, server.url)
+            stop.wait()
+            server.stop()
+        else:
+            handler = socket_mode_handler(app, services.settings.slack_app_token)
+            handler.connect()
+            logger.info("Socket Mode: connected")
+            stop.wait()
+            handler.close()
+    finally:
+        scheduler.shutdown(wait=False)
+    return EXIT_OK

@@ -1,0 +1,238 @@
+"""The daily digest as Slack messages: the main post, thread replies for the overflow.
+
+Pure: a scan in, messages out. Built with `slack_sdk.models.blocks` (which enforces most of
+Slack's limits) and checked by `limit_violations` for those it does not: ≤ 50 blocks per
+message, section fields ≤ 2000 chars, plain-text objects ≤ 3000 chars.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from typing import Any
+
+from slack_sdk.models.blocks import Block, HeaderBlock, MarkdownTextObject, SectionBlock
+
+from bot.models import Finding, FindingKind, ScanResult, totals_of
+from bot.snoozes import hidden_totals
+from reports.answers import errors_line
+from reports.findings import (
+    item_blocks,
+    kind_heading,
+    money,
+    note,
+    pack,
+    sort_findings,
+    truncate,
+)
+
+MAX_BLOCKS = 50
+FIELD_MAX = 2000
+PLAIN_TEXT_MAX = 3000
+SECTION_TEXT_MAX = 3000
+MAX_THREAD_REPLIES = 5  # beyond these (~120 items), the CSV carries the rest: no reply flood
+THREAD_ITEMS_PER_REPLY = 24
+
+
+@dataclass
+class DigestMessage:
+    text: str
+    blocks: list[Block]
+    findings: list[Finding] = field(default_factory=list)  # items shown (with their buttons)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "blocks": [b.to_dict() for b in self.blocks]}
+
+
+@dataclass
+class Digest:
+    main: DigestMessage
+    thread: list[DigestMessage]
+    csv_only: list[Finding]  # in no message: the attached CSV lists them
+    findings: list[Finding]  # everything the digest covers, in digest order
+
+    @property
+    def needs_csv(self) -> bool:
+        return bool(self.thread or self.csv_only)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.findings
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "message": self.main.to_dict(),
+            "thread": [m.to_dict() for m in self.thread],
+            "csv_only": len(self.csv_only),
+        }
+
+
+def change_text(current_usd: float, previous_usd: float | None) -> str:
+    if previous_usd is None:
+        return "first digest"
+    delta = round(current_usd - previous_usd, 2)
+    if abs(delta) < 0.01:
+        return "no change since the last digest"
+    arrow = "▲" if delta > 0 else "▼"
+    return f"{arrow} {money(abs(delta))} since the last digest"
+
+
+def _digest_order(findings: Iterable[Finding]) -> list[Finding]:
+    """Actionable before protected (those cannot be acted on here), then biggest $ first."""
+    ordered = sort_findings(list(findings))
+    return [f for f in ordered if not f.protected] + [f for f in ordered if f.protected]
+
+
+def _grouped(findings: Sequence[Finding], kind_order: list[FindingKind]) -> list[Finding]:
+    rank = {kind: i for i, kind in enumerate(kind_order)}
+    return sorted(findings, key=lambda f: rank.get(f.kind, len(rank)))  # stable: keeps $ order
+
+
+def _items_with_headings(findings: Sequence[Finding], all_findings: Sequence[Finding], owner_tag_keys: Sequence[str]) -> list[Block]:
+    blocks: list[Block] = []
+    current: FindingKind | None = None
+    for finding in findings:
+        if finding.kind != current:
+            current = finding.kind
+            same = [f for f in all_findings if f.kind == current]
+            total = totals_of(same)
+            blocks.append(kind_heading(current, total.est_monthly_savings_usd, len(same), total.unpriced_findings))
+        blocks.extend(item_blocks(finding, owner_tag_keys))
+    return blocks
+
+
+def _by_owner(findings: Sequence[Finding], owner_tag_keys: Sequence[str]) -> dict[str, float]:
+    amounts: dict[str, float] = {}
+    for f in findings:
+        if f.protected or f.est_monthly_savings_usd is None:
+            continue
+        owner = f.owner(owner_tag_keys) or "no owner tag"
+        amounts[owner] = amounts.get(owner, 0.0) + f.est_monthly_savings_usd
+    return amounts
+
+
+def _top(title: str, amounts: dict[str, float], limit: int = 5) -> MarkdownTextObject:
+    rows = sorted(amounts.items(), key=lambda kv: -kv[1])
+    lines = [f"{name}: {money(usd)}" for name, usd in rows[:limit]]
+    if len(rows) > limit:
+        lines.append(f"and {len(rows) - limit} more")
+    return MarkdownTextObject(text=truncate(f"*{title}*\n" + ("\n".join(lines) or "none"), FIELD_MAX))
+
+
+def build_digest(
+    scan: ScanResult,
+    *,
+    previous_savings_usd: float | None,
+    owner_tag_keys: Sequence[str] = ("owner", "team"),
+    max_items: int = 20,
+    timezone: tzinfo | None = None,
+    snoozed: Sequence[Finding] = (),
+) -> Digest:
+    """`scan.findings` are what to show (snoozed ones already removed and passed as `snoozed`)."""
+    findings = _digest_order(scan.findings)
+    totals = totals_of(findings)
+    kind_totals = totals.by_kind
+    kind_order = sorted({f.kind for f in findings}, key=lambda k: -kind_totals.get(k, 0.0))
+    scanned = scan.generated_at.astimezone(timezone) if timezone else scan.generated_at
+    scanned_text = f"Scanned {scanned:%a %d %b %H:%M %Z}, {len(scan.accounts) or 'no'} account(s) × {len(scan.regions)} region(s)"
+
+    if not findings:
+        title = "SageMaker waste: nothing to flag"
+        headline = "No idle notebooks, unused endpoints or Spot candidates found."
+        if scan.errors:
+            headline = "Nothing found in what could be read — but some places could not be read (below)."
+    else:
+        change = change_text(totals.est_monthly_savings_usd, previous_savings_usd)
+        title = f"SageMaker waste: {money(totals.est_monthly_savings_usd)} ({change})"
+        was = f" (was {money(previous_savings_usd)})" if previous_savings_usd is not None else ""
+        headline = (
+            f"*{totals.findings} finding{'s' if totals.findings != 1 else ''}*, about "
+            f"*{money(totals.est_monthly_savings_usd)}* to save · {change}{was}"
+        )
+        if totals.unpriced_findings:
+            headline += f" · {totals.unpriced_findings} with unknown price (not in the total)"
+        protected = sum(1 for f in findings if f.protected)
+        if protected:
+            headline += f" · {protected} protected (no actions offered)"
+
+    top: list[Block] = [HeaderBlock(text=truncate(title, 150)), SectionBlock(text=MarkdownTextObject(text=headline))]
+    if findings:
+        top.append(
+            SectionBlock(
+                fields=[
+                    _top("By account", totals.by_account),
+                    _top("By region", totals.by_region),
+                    _top("By owner", _by_owner(findings, owner_tag_keys)),
+                ]
+            )
+        )
+    errors = errors_line(scan.errors)
+    if errors:
+        top.append(note(errors))
+    hidden = hidden_totals(snoozed).line
+    if hidden:
+        top.append(note(hidden))
+
+    budget = MAX_BLOCKS - len(top) - 1  # the footer
+    shown, rest = pack(findings, budget, max_items, per_kind_heading=True)
+    shown = _grouped(shown, kind_order)
+    thread: list[DigestMessage] = []
+    while rest and len(thread) < MAX_THREAD_REPLIES:
+        part, rest = pack(rest, MAX_BLOCKS - 1, THREAD_ITEMS_PER_REPLY, per_kind_heading=True)
+        part = _grouped(part, kind_order)
+        first = len(shown) + sum(len(m.findings) for m in thread) + 1
+        label = f"Continued: items {first}–{first + len(part) - 1} of {len(findings)}"
+        thread.append(
+            DigestMessage(
+                text=label,
+                blocks=[note(label), *_items_with_headings(part, findings, owner_tag_keys)],
+                findings=part,
+            )
+        )
+    footer = scanned_text
+    if thread or rest:
+        footer += f" · top {len(shown)} here, {len(findings) - len(shown)} more"
+        footer += " in the thread" if not rest else f" ({len(rest)} only in the CSV)"
+        footer += "; the full list is in the attached CSV"
+    blocks = [*top, *_items_with_headings(shown, findings, owner_tag_keys), note(footer)]
+    text = title if not findings else f"{title}: {totals.findings} finding{'s' if totals.findings != 1 else ''}"
+    return Digest(
+        main=DigestMessage(text=text, blocks=blocks, findings=shown),
+        thread=thread,
+        csv_only=rest,
+        findings=findings,
+    )
+
+
+def _text_objects(value: Any, path: str) -> Iterable[tuple[str, dict[str, Any]]]:
+    if isinstance(value, dict):
+        if value.get("type") in ("plain_text", "mrkdwn") and "text" in value:
+            yield path, value
+        for key, child in value.items():
+            yield from _text_objects(child, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from _text_objects(child, f"{path}[{index}]")
+
+
+def limit_violations(blocks: Sequence[Block | dict[str, Any]]) -> list[str]:
+    """Slack limits slack_sdk does not enforce; each problem as a sentence (empty = fine).
+
+    Serialising also runs slack_sdk's own validation (SlackObjectFormationError on the rest).
+    """
+    dicts = [b.to_dict() if isinstance(b, Block) else b for b in blocks]
+    problems = []
+    if len(dicts) > MAX_BLOCKS:
+        problems.append(f"{len(dicts)} blocks in one message (max {MAX_BLOCKS})")
+    block_ids = [b["block_id"] for b in dicts if b.get("block_id")]
+    if len(block_ids) != len(set(block_ids)):
+        problems.append("duplicate block_id in one message")
+    for index, block in enumerate(dicts):
+        for n, fld in enumerate(block.get("fields") or []):
+            if len(fld.get("text", "")) > FIELD_MAX:
+                problems.append(f"block {index} field {n}: {len(fld['text'])} chars (max {FIELD_MAX})")
+        for path, obj in _text_objects(block, f"block {index}"):
+            if len(obj["text"]) > PLAIN_TEXT_MAX:
+                problems.append(f"{path}: {len(obj['text'])} chars (max {PLAIN_TEXT_MAX})")
+    return problems
