@@ -247,7 +247,8 @@ def install_studio_standin(
     """Answer the Studio operations of every sagemaker client later created from `session`.
 
     `apps`, `user_profiles`, `spaces`, `domains` are Describe* responses (see the builders above);
-    `tags` maps an ARN to its tags for ListTags (other ARNs go through to moto). List operations
+    `tags` maps an ARN to its tags for ListTags (records without an entry have none; ARNs of no
+    record here go through to moto). List operations
     page with MaxResults/NextToken and honour the Equals filters, as AWS does.
     """
     apps, user_profiles, spaces = list(apps), list(user_profiles), list(spaces)
@@ -279,18 +280,22 @@ def install_studio_standin(
         domains = list(domains)
         handlers["ListDomains"] = _list_handler(domains, "Domains", {})
         handlers["DescribeDomain"] = _describe_handler(domains, ("DomainId",), "Domain")
-    if tags:
-        handlers["ListTags"] = _tags_handler(tags)
+    known_arns = {
+        r.get(k) for r in [*apps, *user_profiles, *spaces, *(domains or [])]
+        for k in ("AppArn", "UserProfileArn", "SpaceArn", "DomainArn") if r.get(k)
+    }
+    handlers["ListTags"] = _tags_handler(known_arns, tags or {})
     for operation, handler in handlers.items():
         events.register(f"before-parameter-build.sagemaker.{operation}", remember_params)
         events.register(f"before-call.sagemaker.{operation}", handler)
 
 
-def _tags_handler(tags: dict[str, dict[str, str]]) -> Callable:
+def _tags_handler(known_arns: set[str], tags: dict[str, dict[str, str]]) -> Callable:
     def handler(model: Any, context: Record, **_: Any) -> tuple[AWSResponse, Record] | None:
         arn = context.get("studio_standin_params", {}).get("ResourceArn")
-        if arn not in tags:
+        if arn not in known_arns and arn not in tags:
             return None  # not ours: the call goes on to moto
-        return _ok({"Tags": [{"Key": k, "Value": v} for k, v in tags[arn].items()]}, model)
+        pairs = tags.get(arn, {}).items()
+        return _ok({"Tags": [{"Key": k, "Value": v} for k, v in pairs]}, model)
 
     return handler
