@@ -350,7 +350,9 @@ def fire_times(trigger: BaseTrigger, zone: ZoneInfo, start: datetime, end: datet
             return found
         if nxt >= start and not is_repeated_wall_time(nxt, zone):
             found.append(nxt.astimezone(UTC))
-        previous, cursor = nxt, nxt + timedelta(seconds=1)
+        # UTC arithmetic: adding to an aware local time is wall-clock arithmetic and would
+        # step back out of a repeated hour into its first pass
+        previous, cursor = nxt, nxt.astimezone(UTC) + timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
