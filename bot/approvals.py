@@ -103,16 +103,16 @@ def may_approve(
         return Decision(
             code=DecisionCode.NOT_APPROVER, reason="you are not an approver for this action"
         )
-    if request.state is not S.REQUESTED:
-        return Decision(
-            code=DecisionCode.ALREADY_DECIDED,
-            reason=f"request #{request.id} was {describe_state(request, votes)}",
-        )
-    if now >= request.expires_at:
+    if request.state is S.EXPIRED or (request.state is S.REQUESTED and now >= request.expires_at):
         return Decision(
             code=DecisionCode.EXPIRED,
             reason=f"request #{request.id} expired at {request.expires_at:%Y-%m-%d %H:%M} UTC;"
             " ask again from the digest",
+        )
+    if request.state is not S.REQUESTED:
+        return Decision(
+            code=DecisionCode.ALREADY_DECIDED,
+            reason=f"request #{request.id} was {describe_state(request, votes)}",
         )
     if user == request.requester and not settings.allow_self_approval:
         return Decision(
