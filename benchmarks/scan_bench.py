@@ -1,0 +1,194 @@
+"""Scan benchmark: N endpoints, N notebooks and N training jobs (half of each idle or on demand)
+on moto over real HTTP, scanned by the real `bot.scan.run_scan`. Prints requests by operation
+(from moto's recorder), total requests, wall time and peak RSS. A script, not a test: it asserts
+nothing about time.
+
+    .venv/bin/python benchmarks/scan_bench.py --n 1000
+    .venv/bin/python benchmarks/scan_bench.py --n 300 --compare-endpoint-paths
+
+moto's Search ignores MaxResults and answers everything in one page; AWS pages at 100, so the
+`Search` line is printed with the page count AWS would need next to it. Peak RSS is the whole
+process, moto's server and its stored fleet included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import resource
+import sys
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+REGION = "us-east-1"
+
+
+def start_moto() -> tuple[object, str]:
+    # The recorder reads its file path once, when moto is imported.
+    os.environ.setdefault(
+        "MOTO_RECORDER_FILEPATH", os.path.join(tempfile.mkdtemp(prefix="scan-bench-"), "recording")
+    )
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    os.environ.update(
+        AWS_ENDPOINT_URL=endpoint,
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        AWS_DEFAULT_REGION=REGION,
+    )
+    return server, endpoint
+
+
+def seed(fleet, n: int, now: datetime, workers: int) -> None:
+    """Endpoints 7 days old (even ones busy an hour ago), notebooks (even ones touched an hour
+    ago, odd ones 3 days ago), training jobs ended 2 days ago (even ones on demand)."""
+    old = now - timedelta(days=7)
+
+    def endpoint(i: int) -> None:
+        fleet.endpoint(f"ep-{i:05d}", created=old)
+
+    def notebook(i: int) -> None:
+        age = timedelta(hours=1) if i % 2 == 0 else timedelta(days=3)
+        fleet.notebook(f"nb-{i:05d}", last_modified=now - age)
+
+    def training_job(i: int) -> None:
+        spot = i % 2 == 1
+        fleet.training_job(
+            f"tj-{i:05d}", spot=spot, billable_seconds=1500 if spot else None,
+            ended=now - timedelta(days=2),
+        )
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for make in (endpoint, notebook, training_job):
+            list(pool.map(make, range(n)))
+    fleet.invocations_batch(
+        [(f"ep-{i:05d}", "AllTraffic", now - timedelta(hours=1), 25.0) for i in range(0, n, 2)]
+    )
+
+
+def operation_label(request) -> str:
+    if request.operation == "Search":
+        return f"Search({request.params.get('Resource', '?')})"
+    return request.operation
+
+
+def print_requests(calls: Counter, n: int) -> None:
+    width = max((len(op) for op in calls), default=10)
+    for operation, count in sorted(calls.items(), key=lambda item: (-item[1], item[0])):
+        note = ""
+        if operation.startswith("Search("):
+            note = f"   (moto answers in one page; AWS pages at 100: {-(-n // 100)} for {n} records)"
+        print(f"  {operation:<{width}}  {count:>6}{note}")
+    print(f"  {'total':<{width}}  {sum(calls.values()):>6}")
+
+
+def compare_endpoint_paths(clients, recorder, idle_names: list[str], n: int) -> None:
+    """The unused-endpoint scanner's choice, replayed: after the same list/metric reads, what do
+    idle endpoints cost to describe and tag per strategy?"""
+    sm, tagging = clients("sagemaker"), clients("resourcegroupstaggingapi")
+
+    def measured(label: str, run) -> None:
+        recorder.start()
+        run()
+        calls = Counter(r.operation for r in recorder.stop())
+        print(f"  {label:<64} {sum(calls.values()):>5}  {dict(calls)}")
+
+    def list_pages() -> None:
+        for _ in sm.get_paginator("list_endpoints").paginate(MaxResults=100):
+            pass
+
+    def describe_and_list_tags() -> None:
+        list_pages()
+        for name in idle_names:
+            arn = sm.describe_endpoint(EndpointName=name)["EndpointArn"]
+            sm.describe_endpoint_config(EndpointConfigName=f"{name}-config")
+            sm.list_tags(ResourceArn=arn)
+
+    def describe_and_get_resources() -> None:
+        list_pages()
+        for _ in tagging.get_paginator("get_resources").paginate(
+            ResourceTypeFilters=["sagemaker:endpoint"], ResourcesPerPage=100
+        ):
+            pass
+        for name in idle_names:
+            sm.describe_endpoint(EndpointName=name)
+            sm.describe_endpoint_config(EndpointConfigName=f"{name}-config")
+
+    def search() -> None:
+        for _ in sm.get_paginator("search").paginate(Resource="Endpoint", MaxResults=100):
+            pass
+        for name in idle_names:
+            sm.describe_endpoint_config(EndpointConfigName=f"{name}-config")
+
+    print(f"\nendpoint read paths for {n} endpoints, {len(idle_names)} idle (ListMetrics/GetMetricData "
+          "excluded: the same for all):")
+    measured("ListEndpoints + DescribeEndpoint/Config + ListTags per idle", describe_and_list_tags)
+    measured("ListEndpoints + GetResources + DescribeEndpoint/Config per idle", describe_and_get_resources)
+    measured(f"Search + DescribeEndpointConfig per idle (AWS: {-(-n // 100)} Search pages)", search)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1000, help="resources of each kind (default 1000)")
+    parser.add_argument("--seed-workers", type=int, default=16)
+    parser.add_argument("--compare-endpoint-paths", action="store_true")
+    args = parser.parse_args()
+    # moto's server logs every request, and a traceback for each API it lacks (Studio apps,
+    # CloudTrail): the scan reports those as errors, which are printed below.
+    logging.disable(logging.CRITICAL)
+
+    server, endpoint = start_moto()
+    from bot.aws.session import ClientFactory, RegionClients
+    from bot.config import Settings
+    from bot.moto_fleet import MotoFleet, MotoRecorder
+    from bot.pricing import load_prices
+    from bot.scan import run_scan
+
+    factory = ClientFactory()
+    clients = RegionClients(factory, REGION)
+    fleet = MotoFleet(clients=clients, region=REGION)
+    now = datetime.now(UTC).replace(microsecond=0)
+
+    started = time.perf_counter()
+    seed(fleet, args.n, now, args.seed_workers)
+    seeding_seconds = time.perf_counter() - started
+
+    recorder = MotoRecorder(endpoint)
+    settings = Settings(regions=[REGION], db_path=Path(tempfile.mkdtemp()) / "bench.db")
+    recorder.start()
+    started = time.perf_counter()
+    result = run_scan(factory, settings, load_prices(), now)
+    scan_seconds = time.perf_counter() - started
+    calls = Counter(operation_label(r) for r in recorder.stop())
+
+    print(f"scan_bench: n={args.n} endpoints, notebooks and training jobs (half idle / on demand)")
+    print(f"seeding: {seeding_seconds:.1f} s (not part of the scan)")
+    print("requests by operation:")
+    print_requests(calls, args.n)
+    print(f"wall time (scan): {scan_seconds:.2f} s")
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    print(f"peak RSS (process incl. moto): {peak_kib / 1024:.0f} MiB")
+    by_kind = Counter(str(f.kind) for f in result.findings)
+    print("findings by kind: " + (", ".join(f"{k} {v}" for k, v in sorted(by_kind.items())) or "none"))
+    errors = Counter(f"{e.kind or '-'} {e.operation} {e.code}" for e in result.errors)
+    print("errors: " + (", ".join(f"{k} ×{v}" for k, v in sorted(errors.items())) or "none"))
+
+    if args.compare_endpoint_paths:
+        idle = [f.name for f in result.findings if str(f.kind) == "unused-endpoint"]
+        compare_endpoint_paths(clients, recorder, idle, args.n)
+    server.stop()
+
+
+if __name__ == "__main__":
+    main()
