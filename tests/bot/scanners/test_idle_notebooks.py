@@ -214,7 +214,8 @@ def test_missing_log_stream_is_unreadable_not_idle():
 
 
 def presigned_event(name: str, at: datetime) -> dict:
-    detail = {"eventName": nbs.PRESIGNED_URL_EVENT, "requestParameters": {"notebookInstanceName": name}}
+    params = {"notebookInstanceName": name}
+    detail = {"eventName": nbs.PRESIGNED_URL_EVENT, "requestParameters": params}
     return {"EventId": f"id-{name}", "EventName": nbs.PRESIGNED_URL_EVENT, "EventTime": at,
             "CloudTrailEvent": json.dumps(detail)}
 
@@ -264,6 +265,10 @@ def test_cloudtrail_not_implemented_in_moto_makes_the_signal_unreadable():
 # --- the real scan path on moto over HTTP ----------------------------------------------------
 
 
+def scan_notebooks(client_factory, settings, now):
+    return run_scan(client_factory, settings, load_prices(), now, kinds=[FindingKind.IDLE_NOTEBOOK])
+
+
 def stub_cloudtrail(region_clients, events: list[dict]) -> Stubber:
     stub = Stubber(region_clients("cloudtrail"))  # the same cached client the scan will use
     stub.add_response("lookup_events", {"Events": events}, LOOKUP_PARAMS)
@@ -271,7 +276,9 @@ def stub_cloudtrail(region_clients, events: list[dict]) -> Stubber:
     return stub
 
 
-def test_scan_flags_only_idle_notebooks_on_moto(fleet, region_clients, client_factory, settings, now):
+def test_scan_flags_only_idle_notebooks_on_moto(
+    fleet, region_clients, client_factory, settings, now
+):
     days_ago = lambda d: now - timedelta(days=d)  # noqa: E731
     fleet.notebook("idle", last_modified=days_ago(3), lifecycle_config="auto-stop")
     fleet.jupyter_log("idle", days_ago(2))
@@ -285,7 +292,7 @@ def test_scan_flags_only_idle_notebooks_on_moto(fleet, region_clients, client_fa
     fleet.jupyter_log("kept", days_ago(4))
     stub = stub_cloudtrail(region_clients, [presigned_event("opened", now - timedelta(hours=3))])
 
-    result = run_scan(client_factory, settings, load_prices(), now, kinds=[FindingKind.IDLE_NOTEBOOK])
+    result = scan_notebooks(client_factory, settings, now)
     stub.assert_no_pending_responses()
 
     assert result.errors == []
@@ -305,7 +312,7 @@ def test_access_denied_on_the_jupyter_log_shows_as_unreadable_evidence(
     logs_stub.activate()
     stub_cloudtrail(region_clients, [])
 
-    result = run_scan(client_factory, settings, load_prices(), now, kinds=[FindingKind.IDLE_NOTEBOOK])
+    result = scan_notebooks(client_factory, settings, now)
 
     [finding] = result.findings
     assert finding.evidence["signals"][JUPYTER_LOG] == {
@@ -321,7 +328,7 @@ def test_access_denied_on_the_notebook_list_is_a_scan_error_not_a_clean_region(
     stub.add_client_error("list_notebook_instances", "AccessDeniedException", "no list for you")
     stub.activate()
 
-    result = run_scan(client_factory, settings, load_prices(), now, kinds=[FindingKind.IDLE_NOTEBOOK])
+    result = scan_notebooks(client_factory, settings, now)
 
     assert result.findings == []
     [error] = result.errors
