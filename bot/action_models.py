@@ -97,6 +97,7 @@ class ActionRequest(BaseModel):
     thread_ts: str | None = None
     digest_channel: str | None = None
     digest_ts: str | None = None
+    digest_block_id: str | None = None
 
     @property
     def key(self) -> ResourceKey:

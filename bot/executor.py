@@ -8,7 +8,8 @@ Entry points (all take the process's `Services`; all return values, none raise f
         gone, already done), else records a `requested` request with the idleness baseline.
 
     vote_and_run(services, request_id, user, choice, approvers) -> tuple[VoteResult, Outcome | None]
-        An Approve/Reject click; the one vote that approves the request also runs it.
+        An Approve/Reject click; the one vote that approves the request also runs it
+        (`cast_vote` + `should_run` + `run_request` for callers that show each step).
 
     execute(services, action, resource_key, *, actor, idempotency_key, origin="schedule",
             params=None) -> Outcome
@@ -46,6 +47,7 @@ from bot.action_models import (
 )
 from bot.aws import actions
 from bot.aws.session import RegionClients, error_message
+from bot.models import Finding, ResourceType
 from bot.requests_store import RequestStore
 from bot.services import Services
 
@@ -75,6 +77,23 @@ def _say(message: str, dry_run: bool) -> str:
     return f"DRY RUN: {message}" if dry_run and not message.startswith("DRY RUN") else message
 
 
+def params_for(finding: Finding | None) -> dict[str, Any]:
+    """API parameters the finding knows and its name does not (a Studio app's owner kind)."""
+    if finding is None or finding.resource_type is not ResourceType.STUDIO_APP:
+        return {}
+    evidence = finding.evidence
+    params = {
+        "DomainId": evidence.get("domain_id"),
+        "AppType": evidence.get("app_type"),
+        "AppName": finding.name.rsplit("/", 1)[-1],
+    }
+    if evidence.get("space"):
+        params["SpaceName"] = evidence["space"]
+    elif evidence.get("user_profile"):
+        params["UserProfileName"] = evidence["user_profile"]
+    return {k: v for k, v in params.items() if v}
+
+
 class Opened(BaseModel):
     """The answer to a click on an item button."""
 
@@ -98,6 +117,10 @@ def request_action(
     params = params or {}
     existing = requests.open_for(resource_key, action)
     if existing is not None:
+        requests.audit(
+            now=now, actor=requester, event="requested-again", request=existing,
+            outcome=str(existing.state), dry_run=existing.dry_run,
+        )
         return Opened(request=existing, created=False)
 
     def refuse(reason: str, outcome: str) -> Opened:
@@ -135,14 +158,26 @@ def request_action(
     return Opened(request=request, created=created)
 
 
-def vote_and_run(
+def cast_vote(
     services: Services, request_id: int, user: str, choice: Vote, approvers: Collection[str]
-) -> tuple[approvals.VoteResult, Outcome | None]:
-    result = approvals.vote(
+) -> approvals.VoteResult:
+    """Record an Approve/Reject click (see `approvals.vote`); raises LookupError for no request."""
+    return approvals.vote(
         requests_of(services), request_id, user, choice, approvers, services.settings,
         services.clock(),
     )
-    if result.decided_now and result.request.state is S.APPROVED:
+
+
+def should_run(result: approvals.VoteResult) -> bool:
+    """True for the one vote that approved the request: its caller runs it."""
+    return result.decided_now and result.request.state is S.APPROVED
+
+
+def vote_and_run(
+    services: Services, request_id: int, user: str, choice: Vote, approvers: Collection[str]
+) -> tuple[approvals.VoteResult, Outcome | None]:
+    result = cast_vote(services, request_id, user, choice, approvers)
+    if should_run(result):
         return result, run_request(services, request_id, actor=user)
     return result, None
 

@@ -25,6 +25,7 @@ from bot.action_models import (
     RequestState,
     Vote,
 )
+from bot.models import Finding
 
 if TYPE_CHECKING:  # bot.store imports this module's migrations
     from bot.store import Store
@@ -57,7 +58,8 @@ def m001_requests(db: Database) -> None:
             message_ts TEXT,
             thread_ts TEXT,
             digest_channel TEXT,
-            digest_ts TEXT
+            digest_ts TEXT,
+            digest_block_id TEXT
         )"""
     )
     db.execute("CREATE INDEX idx_action_requests_state ON action_requests(state)")
@@ -244,7 +246,9 @@ class RequestStore:
             return cursor.rowcount == 1
 
     def set_messages(self, request_id: int, **fields: str | None) -> None:
-        allowed = {"channel", "message_ts", "thread_ts", "digest_channel", "digest_ts"}
+        allowed = {
+            "channel", "message_ts", "thread_ts", "digest_channel", "digest_ts", "digest_block_id"
+        }
         updates = {k: v for k, v in fields.items() if k in allowed and v is not None}
         if not updates:
             return
@@ -350,18 +354,27 @@ class RequestStore:
             "saved_at": row["saved_at"],
         }
 
+    def latest_finding(self, resource_key: str) -> Finding | None:
+        """The newest stored finding for a resource (its cost and evidence at click time)."""
+        rows = self._rows(
+            "SELECT data FROM findings WHERE key = ? ORDER BY id DESC LIMIT 1", [resource_key]
+        )
+        return Finding.model_validate_json(rows[0]["data"]) if rows else None
+
     # --- digest messages whose items the bot marks ---------------------------------------------------
 
-    def digest_blocks(self, channel: str, ts: str) -> list[dict[str, Any]] | None:
+    def digest_message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        """The last known {"text", "blocks"} of a digest message the bot marks items in."""
         rows = self._rows(
             "SELECT blocks FROM request_digest_messages WHERE channel = ? AND ts = ?", [channel, ts]
         )
         return json.loads(rows[0]["blocks"]) if rows else None
 
-    def save_digest_blocks(self, channel: str, ts: str, blocks: list[dict[str, Any]]) -> None:
+    def save_digest_message(self, channel: str, ts: str, message: dict[str, Any]) -> None:
         with self.store.transaction() as tx:
             tx.execute(
                 "INSERT OR REPLACE INTO request_digest_messages (channel, ts, blocks)"
                 " VALUES (?, ?, ?)",
-                [channel, ts, json.dumps(blocks)],
+                [channel, ts, json.dumps({"text": message.get("text", ""),
+                                          "blocks": message.get("blocks", [])})],
             )

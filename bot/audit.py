@@ -1,0 +1,69 @@
+"""`sm-cost-bot audit [--days N] [--format table|csv|json]`: the audit trail for people outside
+Slack. Reads the append-only `audit` table; writes to stdout."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import timedelta
+from typing import TextIO
+
+from bot.action_models import AuditEntry
+from bot.requests_store import RequestStore
+from bot.services import Services
+
+COLUMNS = (
+    "at", "actor", "event", "request_id", "action", "resource_key", "from_state", "to_state",
+    "outcome", "aws_request_id", "dry_run", "detail",
+)
+
+
+def recent_entries(services: Services, days: int) -> list[AuditEntry]:
+    return RequestStore(services.store).audit_since(services.clock() - timedelta(days=days))
+
+
+def _row(entry: AuditEntry) -> dict[str, object]:
+    data = entry.model_dump(mode="json")
+    return {column: data.get(column) for column in COLUMNS}
+
+
+def write_csv(entries: list[AuditEntry], out: TextIO) -> None:
+    writer = csv.DictWriter(out, fieldnames=COLUMNS)
+    writer.writeheader()
+    for entry in entries:
+        writer.writerow(_row(entry))
+
+
+def write_json(entries: list[AuditEntry], out: TextIO) -> None:
+    json.dump([_row(e) for e in entries], out, indent=2)
+    out.write("\n")
+
+
+def write_table(entries: list[AuditEntry], out: TextIO) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Audit trail ({len(entries)} entries)")
+    for column in ("at", "actor", "event", "request", "resource", "move", "outcome", "aws request id"):
+        table.add_column(column, overflow="fold")
+    for e in entries:
+        move = f"{e.from_state or ''} → {e.to_state or ''}" if e.from_state != e.to_state else (e.to_state or "")
+        outcome = (e.outcome or "") + (" (dry run)" if e.dry_run else "")
+        table.add_row(
+            e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.event,
+            f"#{e.request_id} {e.action or ''}" if e.request_id else (e.action or ""),
+            e.resource_key or "", move, outcome if not e.detail else f"{outcome}: {e.detail}",
+            e.aws_request_id or "",
+        )
+    Console(file=out, width=200).print(table)
+
+
+def audit_cli(services: Services, days: int, fmt: str, out: TextIO | None = None) -> int:
+    if days < 1:
+        print("sm-cost-bot: --days must be at least 1", file=sys.stderr)
+        return 2
+    out = out or sys.stdout
+    entries = recent_entries(services, days)
+    {"csv": write_csv, "json": write_json}.get(fmt, write_table)(entries, out)
+    return 0

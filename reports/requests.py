@@ -1,0 +1,269 @@
+"""Action requests as Slack messages: the request in the digest's thread, the mark on the digest
+item, the pending list for /sm-approvals and the trail for /sm-audit. Pure: data in, blocks out,
+each with its text fallback."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.action_models import (
+    ActionKind,
+    ActionRequest,
+    Approval,
+    AuditEntry,
+    RequestState,
+    Vote,
+)
+from reports.findings import escape, money, truncate
+from reports.ids import ActionId
+
+S = RequestState
+MAX_BLOCKS = 50
+SECTION_TEXT_MAX = 3000
+
+STATE_EMOJI = {
+    S.REQUESTED: ":hourglass_flowing_sand:",
+    S.APPROVED: ":white_check_mark:",
+    S.EXECUTING: ":gear:",
+    S.SUCCEEDED: ":heavy_check_mark:",
+    S.FAILED: ":x:",
+    S.REJECTED: ":no_entry_sign:",
+    S.EXPIRED: ":alarm_clock:",
+}
+
+
+def _users(ids: Sequence[str]) -> str:
+    return ", ".join(f"<@{u}>" for u in ids)
+
+
+def what(request: ActionRequest) -> str:
+    key = request.key
+    return f"{request.action.verb} *{escape(key.name)}* ({key.account_id} / {key.region})"
+
+
+def status_line(request: ActionRequest, votes: Sequence[Approval], needed: int) -> str:
+    """One line saying where the request stands (shared by the request and the digest item)."""
+    approved = [v.user for v in votes if v.vote is Vote.APPROVE]
+    rejected = [v.user for v in votes if v.vote is Vote.REJECT]
+    state = request.state
+    if state is S.REQUESTED:
+        return f"waiting for approval ({len(approved)}/{needed})" + (
+            f", approved so far by {_users(approved)}" if approved else ""
+        )
+    if state is S.REJECTED:
+        return f"rejected by {_users(rejected) or 'the requester'}"
+    if state is S.EXPIRED:
+        return "expired before anyone approved it"
+    head = f"approved by {_users(approved)}" if approved else f"started by {request.origin}"
+    if state is S.APPROVED:
+        return f"{head}; about to run"
+    if state is S.EXECUTING:
+        return f"{head}; running now"
+    return f"{head}; {'done' if state is S.SUCCEEDED else 'failed'}: {request.reason or ''}".rstrip(": ")
+
+
+def _dry(request: ActionRequest) -> str:
+    return "DRY RUN — nothing will be changed on AWS. " if request.dry_run else ""
+
+
+def request_text(request: ActionRequest, votes: Sequence[Approval], needed: int) -> str:
+    key = request.key
+    return (
+        f"{_dry(request)}Request #{request.id}: <@{request.requester}> asks to "
+        f"{request.action.verb} {key.name} ({key.account_id} / {key.region}) — "
+        f"{status_line(request, votes, needed)}"
+    )
+
+
+def _confirm(request: ActionRequest) -> ConfirmObject:
+    return ConfirmObject(
+        title="Approve this action?",
+        text=truncate(f"Approving will {what(request)} on AWS.", 300),
+        confirm="Approve",
+        deny="Cancel",
+        style="danger",
+    )
+
+
+def request_blocks(
+    request: ActionRequest, votes: Sequence[Approval], needed: int
+) -> list[Block]:
+    """The request message: who asked what, the cost, where it stands, and its buttons."""
+    cost = money(request.est_monthly_cost_usd) if request.est_monthly_cost_usd is not None else None
+    lines = [
+        f"{STATE_EMOJI[request.state]} *Request #{request.id}* — <@{request.requester}> asks to "
+        f"{what(request)}",
+    ]
+    if cost:
+        lines.append(f"Current cost: *{cost}*")
+    lines.append(f"Status: {status_line(request, votes, needed)}")
+    if request.aws_request_id:
+        lines.append(f"AWS request id: `{request.aws_request_id}`")
+    blocks: list[Block] = []
+    if request.dry_run:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(
+            text=":test_tube: *DRY RUN* (SMBOT_DRY_RUN): every step runs except the AWS change."
+        )]))
+    blocks.append(SectionBlock(
+        block_id=f"request:{request.id}",
+        text=MarkdownTextObject(text=truncate("\n".join(lines), SECTION_TEXT_MAX)),
+    ))
+    value = str(request.id)
+    if request.state is S.REQUESTED:
+        blocks.append(ActionsBlock(block_id=f"request-actions:{request.id}", elements=[
+            ButtonElement(
+                text="Approve", action_id=ActionId.APPROVE.value, value=value,
+                style="danger" if request.action.destructive else "primary",
+                confirm=_confirm(request) if request.action.destructive else None,
+            ),
+            ButtonElement(text="Reject", action_id=ActionId.REJECT.value, value=value),
+        ]))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(
+            text=f"Expires {request.expires_at:%Y-%m-%d %H:%M} UTC · needs {needed} approval"
+            f"{'s' if needed != 1 else ''}"
+        )]))
+    elif offers_restore(request):
+        blocks.append(ActionsBlock(block_id=f"request-actions:{request.id}", elements=[
+            ButtonElement(
+                text="Restore", action_id=ActionId.RESTORE.value, value=value,
+                confirm=ConfirmObject(
+                    title="Restore this endpoint?",
+                    text=truncate(
+                        f"This asks for approval to recreate *{escape(request.key.name)}* from "
+                        "its saved configuration (it bills again once InService).", 300
+                    ),
+                    confirm="Ask for approval", deny="Cancel",
+                ),
+            )
+        ]))
+    return blocks
+
+
+def offers_restore(request: ActionRequest) -> bool:
+    return (
+        request.action is ActionKind.DELETE_ENDPOINT
+        and request.state is S.SUCCEEDED
+        and not request.dry_run
+    )
+
+
+def item_mark(request: ActionRequest, votes: Sequence[Approval], needed: int) -> str:
+    """What replaces a digest item's buttons once someone asked for an action on it."""
+    dry = "DRY RUN · " if request.dry_run else ""
+    return truncate(
+        f"{STATE_EMOJI[request.state]} {dry}{request.action.verb} requested by "
+        f"<@{request.requester}> (request #{request.id}): {status_line(request, votes, needed)}",
+        2000,
+    )
+
+
+def mark_item(
+    blocks: list[dict[str, Any]], resource_key: str, block_id: str | None, text: str
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Replace the item's buttons (found by a button carrying `resource_key`, or by the block id of
+    an earlier mark) with a context line. Returns the new blocks and the mark's block id (None when
+    the item is not in these blocks)."""
+    out = []
+    found: str | None = None
+    for index, block in enumerate(blocks):
+        carries_key = block.get("type") == "actions" and any(
+            e.get("value") == resource_key for e in block.get("elements", [])
+        )
+        if found is None and (carries_key or (block_id and block.get("block_id") == block_id)):
+            found = block.get("block_id") or block_id or f"mark:{index}"
+            mark = ContextBlock(block_id=found, elements=[MarkdownTextObject(text=text)])
+            out.append(mark.to_dict())
+        else:
+            out.append(block)
+    return out, found
+
+
+def pending_blocks(requests: Sequence[ActionRequest], needed: int) -> tuple[str, list[Block]]:
+    """/sm-approvals: requests the caller may approve, each with its buttons."""
+    if not requests:
+        return "Nothing is waiting for your approval.", [SectionBlock(
+            text=MarkdownTextObject(text="Nothing is waiting for your approval. :tada:")
+        )]
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(
+        text=f"*{len(requests)} request{'s' if len(requests) != 1 else ''} waiting for your approval*"
+    ))]
+    shown = 0
+    for request in requests:
+        item = request_blocks(request, [], needed)
+        if len(blocks) + len(item) > MAX_BLOCKS - 1:
+            break
+        blocks.extend(item)
+        shown += 1
+    if shown < len(requests):
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(
+            text=f"…and {len(requests) - shown} more."
+        )]))
+    text = f"{len(requests)} request(s) waiting for your approval: " + ", ".join(
+        f"#{r.id} {r.action.verb} {r.key.name}" for r in requests
+    )
+    return truncate(text, 3000), blocks
+
+
+def audit_line(entry: AuditEntry) -> str:
+    move = f" {entry.from_state} → {entry.to_state}" if entry.from_state != entry.to_state else ""
+    request = f" #{entry.request_id}" if entry.request_id else ""
+    target = f" {entry.resource_key.rsplit(':', 1)[-1]}" if entry.resource_key else ""
+    outcome = f" — {entry.outcome}" if entry.outcome else ""
+    aws = f" (AWS {entry.aws_request_id})" if entry.aws_request_id else ""
+    dry = " [dry run]" if entry.dry_run else ""
+    return (
+        f"{entry.at:%m-%d %H:%M} <@{entry.actor}> {entry.event}{request}{target}{move}"
+        f"{outcome}{aws}{dry}"
+        if entry.actor.startswith(("U", "W"))
+        else f"{entry.at:%m-%d %H:%M} {entry.actor} {entry.event}{request}{target}{move}"
+        f"{outcome}{aws}{dry}"
+    )
+
+
+def audit_blocks(entries: Sequence[AuditEntry], days: int, limit: int = 60) -> tuple[str, list[Block]]:
+    """/sm-audit: the newest entries, in sections that respect Slack's 3000-character limit."""
+    title = f"*Audit trail, last {days} day{'s' if days != 1 else ''}* — {len(entries)} entries"
+    if not entries:
+        return f"No audited actions in the last {days} day(s).", [
+            SectionBlock(text=MarkdownTextObject(text=f"{title}\nNothing happened."))
+        ]
+    newest = list(entries)[-limit:]
+    lines = [escape_line(audit_line(e)) for e in reversed(newest)]
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=title))]
+    chunk: list[str] = []
+    for line in lines:
+        if sum(len(x) + 1 for x in chunk) + len(line) > SECTION_TEXT_MAX - 10:
+            blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(chunk))))
+            chunk = []
+        chunk.append(truncate(line, 500))
+    if chunk:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(chunk))))
+    if len(entries) > limit:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(
+            text=f"Showing the newest {limit}; `sm-cost-bot audit --days {days}` has them all."
+        )]))
+    return truncate(f"Audit trail, last {days} day(s): {len(entries)} entries", 3000), blocks[:MAX_BLOCKS]
+
+
+def escape_line(line: str) -> str:
+    """Escape everything but the user mentions the line was built with."""
+    parts = line.split("<@")
+    if len(parts) == 1:
+        return escape(line)
+    head, rest = parts[0], parts[1:]
+    out = escape(head)
+    for part in rest:
+        user, _, tail = part.partition(">")
+        out += f"<@{user}>" + escape(tail)
+    return out
