@@ -4,7 +4,7 @@ on moto over real HTTP, scanned by the real `bot.scan.run_scan`. Prints requests
 nothing about time.
 
     .venv/bin/python benchmarks/scan_bench.py --n 1000
-    .venv/bin/python benchmarks/scan_bench.py --n 300 --compare-endpoint-paths
+    .venv/bin/python benchmarks/scan_bench.py --n 300 --compare-read-paths
 
 moto's Search ignores MaxResults and answers everything in one page; AWS pages at 100, so the
 `Search` line is printed with the page count AWS would need next to it. Peak RSS is the whole
@@ -93,9 +93,9 @@ def print_requests(calls: Counter, n: int) -> None:
     print(f"  {'total':<{width}}  {sum(calls.values()):>6}")
 
 
-def compare_endpoint_paths(clients, recorder, idle_names: list[str], n: int) -> None:
-    """The unused-endpoint scanner's choice, replayed: after the same list/metric reads, what do
-    idle endpoints cost to describe and tag per strategy?"""
+def compare_read_paths(clients, recorder, idle_names: list[str], n: int) -> None:
+    """The scanners' choices, replayed: what reading the same records costs per strategy (the
+    ListMetrics/GetMetricData reads are the same for every endpoint strategy and left out)."""
     sm, tagging = clients("sagemaker"), clients("resourcegroupstaggingapi")
 
     def measured(label: str, run) -> None:
@@ -131,18 +131,30 @@ def compare_endpoint_paths(clients, recorder, idle_names: list[str], n: int) -> 
         for name in idle_names:
             sm.describe_endpoint_config(EndpointConfigName=f"{name}-config")
 
+    def list_and_describe_training_jobs() -> None:
+        for page in sm.get_paginator("list_training_jobs").paginate(MaxResults=100):
+            for summary in page["TrainingJobSummaries"]:
+                sm.describe_training_job(TrainingJobName=summary["TrainingJobName"])
+
+    def search_training_jobs() -> None:
+        for _ in sm.get_paginator("search").paginate(Resource="TrainingJob", MaxResults=100):
+            pass
+
     print(f"\nendpoint read paths for {n} endpoints, {len(idle_names)} idle (ListMetrics/GetMetricData "
           "excluded: the same for all):")
     measured("ListEndpoints + DescribeEndpoint/Config + ListTags per idle", describe_and_list_tags)
     measured("ListEndpoints + GetResources + DescribeEndpoint/Config per idle", describe_and_get_resources)
     measured(f"Search + DescribeEndpointConfig per idle (AWS: {-(-n // 100)} Search pages)", search)
+    print(f"training job read paths for {n} jobs (the Spot flag is in no List):")
+    measured("ListTrainingJobs + DescribeTrainingJob per job", list_and_describe_training_jobs)
+    measured(f"Search (AWS: {-(-n // 100)} pages)", search_training_jobs)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1000, help="resources of each kind (default 1000)")
     parser.add_argument("--seed-workers", type=int, default=16)
-    parser.add_argument("--compare-endpoint-paths", action="store_true")
+    parser.add_argument("--compare-read-paths", action="store_true")
     args = parser.parse_args()
     # moto's server logs every request, and a traceback for each API it lacks (Studio apps,
     # CloudTrail): the scan reports those as errors, which are printed below.
@@ -184,9 +196,9 @@ def main() -> None:
     errors = Counter(f"{e.kind or '-'} {e.operation} {e.code}" for e in result.errors)
     print("errors: " + (", ".join(f"{k} ×{v}" for k, v in sorted(errors.items())) or "none"))
 
-    if args.compare_endpoint_paths:
+    if args.compare_read_paths:
         idle = [f.name for f in result.findings if str(f.kind) == "unused-endpoint"]
-        compare_endpoint_paths(clients, recorder, idle, args.n)
+        compare_read_paths(clients, recorder, idle, args.n)
     server.stop()
 
 

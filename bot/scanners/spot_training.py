@@ -18,8 +18,8 @@ Money:
 
 Requests: no List carries the Spot flag. `Search(TrainingJob)` returns 100 full records (Spot
 flag, billable seconds, resource config, checkpoint config, tags) a call, where List + Describe
-costs one call per job in the window: 1,000 jobs are 10 Search pages against 10 list pages + 1,000
-Describes (measured with moto's recorder: 1 Search request, since moto ignores MaxResults, vs 1,010).
+costs one call per job: measured with moto's recorder on 300 jobs, ListTrainingJobs +
+DescribeTrainingJob = 303 requests, Search = 1 (moto ignores MaxResults; AWS needs 3 pages).
 Tuning jobs have no Search support in moto, so they are listed (100 a page) and only those that
 ended in the window are described; tags are read only for tuning jobs that become findings.
 """

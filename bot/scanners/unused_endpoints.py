@@ -12,12 +12,12 @@ Request plan per account-region, growing with findings rather than with endpoint
   ListMetrics pages           which (endpoint, variant) Invocations series had data in 14 days
   GetMetricData               ⌈listed series/500⌉ — sums only for series that exist
   DescribeEndpointConfig      one per distinct config of an idle endpoint (instance type, async)
-Measured with moto's recorder on 300 endpoints of which 30 idle (AWS page sizes applied, since
-moto's Search ignores MaxResults): Search path 3 + 1 + 1 + 30 = 35 requests; ListEndpoints pages
-+ DescribeEndpoint + ListTags per idle endpoint = 3 + 1 + 1 + 30 × 3 = 95; swapping ListTags for
-the tagging API's GetResources (100 tagged resources a page) still needs DescribeEndpoint for the
-variants: 3 + 1 + 1 + 3 + 30 × 2 = 68. Search is the cheapest correct path: its records carry
-variants and tags, which no List does.
+Measured with moto's recorder (`benchmarks/scan_bench.py --compare-read-paths`, 300 endpoints,
+150 idle; the metric reads are common to all paths and left out): ListEndpoints pages +
+DescribeEndpoint + DescribeEndpointConfig + ListTags per idle endpoint = 453 requests; the tagging
+API's GetResources instead of ListTags still needs DescribeEndpoint for the variants = 304; Search +
+DescribeEndpointConfig per idle endpoint = 151 (moto answers Search in one page; AWS needs 3).
+Search is the cheapest correct path: its records carry variants and tags, which no List does.
 """
 
 from __future__ import annotations
