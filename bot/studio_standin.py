@@ -6,10 +6,12 @@ exactly like the AWS API responses, by plugging into botocore's own event system
 `before-call.sagemaker.<Operation>` handler that returns `(http_response, parsed)` short-circuits
 the HTTP request, which is the same mechanism `botocore.stub.Stubber` uses. Parameters are still
 validated by botocore against the real service model before the handler runs, and every answer is
-validated against the operation's output shape, so demo data cannot drift from the real API.
+checked against the operation's output shape (taken from the model botocore hands the handler),
+so demo data cannot drift from the real API.
 
-Like `bot/aws/`, this is AWS plumbing and imports botocore; it is used by the demo and by tests,
-never by the scan in production.
+It needs no botocore import (only `bot/aws/` may import it): the handlers receive the operation
+model, and the response object only has to carry what the client reads (`status_code`). It is
+used by the demo and by tests, never by the scan in production.
 
 Example (what `bot/demo.py` does)::
 
@@ -41,8 +43,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from botocore.awsrequest import AWSResponse
-from botocore.validate import validate_parameters
+from dataclasses import dataclass, field
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
@@ -185,16 +186,67 @@ def domain_record(
 # --- the stand-in ------------------------------------------------------------------------------
 
 
-def _ok(parsed: Record, model: Any) -> tuple[AWSResponse, Record]:
-    validate_parameters(parsed, model.output_shape)  # same check Stubber makes on responses
-    return AWSResponse(None, 200, {}, None), parsed
+@dataclass(frozen=True)
+class StandInResponse:
+    """The HTTP side of an answer: the client raises the modelled error when status >= 300."""
+
+    status_code: int
+    headers: dict[str, str] = field(default_factory=dict)
+    url: str | None = None
+    raw: Any = None
+    content: bytes = b""
 
 
-def _not_found(message: str) -> tuple[AWSResponse, Record]:
+Answer = tuple[StandInResponse, Record]
+
+
+class StandInShapeError(ValueError):
+    """A record does not have the shape AWS answers with."""
+
+
+def check_shape(value: Any, shape: Any, path: str = "") -> None:
+    """Members, required members, lists, maps and scalar types, as the service model says."""
+    kind = shape.type_name
+    if kind == "structure":
+        if not isinstance(value, dict):
+            raise StandInShapeError(f"{path or shape.name}: expected a structure, got {value!r}")
+        for key, item in value.items():
+            if key not in shape.members:
+                raise StandInShapeError(f"{path}.{key}: not a member of {shape.name}")
+            check_shape(item, shape.members[key], f"{path}.{key}")
+        missing = set(shape.required_members) - set(value)
+        if missing:
+            raise StandInShapeError(f"{path or shape.name}: missing {sorted(missing)}")
+    elif kind == "list":
+        if not isinstance(value, list):
+            raise StandInShapeError(f"{path}: expected a list")
+        for i, item in enumerate(value):
+            check_shape(item, shape.member, f"{path}[{i}]")
+    elif kind == "map":
+        for key, item in value.items():
+            check_shape(item, shape.value, f"{path}.{key}")
+    else:
+        expected = SCALARS.get(kind, object)
+        if not isinstance(value, expected) or (kind == "integer" and isinstance(value, bool)):
+            raise StandInShapeError(f"{path}: {value!r} is not a {kind}")
+        if kind == "string" and shape.enum and value not in shape.enum:
+            raise StandInShapeError(f"{path}: {value!r} not one of {shape.enum}")
+
+
+SCALARS: dict[str, type | tuple[type, ...]] = {
+    "string": str, "integer": int, "long": int, "boolean": bool,
+    "float": (int, float), "double": (int, float), "timestamp": (datetime, str),
+}
+
+
+def _ok(parsed: Record, model: Any) -> Answer:
+    check_shape(parsed, model.output_shape)
+    return StandInResponse(200), parsed
+
+
+def _not_found(message: str) -> Answer:
     # A status >= 300 makes the client raise the modelled exception, as on AWS.
-    return AWSResponse(None, 400, {}, None), {
-        "Error": {"Code": "ResourceNotFound", "Message": message}
-    }
+    return StandInResponse(400), {"Error": {"Code": "ResourceNotFound", "Message": message}}
 
 
 def _summary(record: Record, model: Any, list_key: str) -> Record:
@@ -217,7 +269,7 @@ def _matches(record: Record, params: Record, filters: dict[str, str]) -> bool:
 
 
 def _list_handler(records: list[Record], list_key: str, filters: dict[str, str]) -> Callable:
-    def handler(model: Any, context: Record, **_: Any) -> tuple[AWSResponse, Record]:
+    def handler(model: Any, context: Record, **_: Any) -> Answer:
         params = context.get("studio_standin_params", {})
         items = [_summary(r, model, list_key) for r in records if _matches(r, params, filters)]
         return _ok(_page(items, params, list_key), model)
@@ -226,7 +278,7 @@ def _list_handler(records: list[Record], list_key: str, filters: dict[str, str])
 
 
 def _describe_handler(records: list[Record], keys: tuple[str, ...], what: str) -> Callable:
-    def handler(model: Any, context: Record, **_: Any) -> tuple[AWSResponse, Record]:
+    def handler(model: Any, context: Record, **_: Any) -> Answer:
         params = context.get("studio_standin_params", {})
         for record in records:
             if all(record.get(k) == params.get(k) for k in keys):
@@ -291,7 +343,7 @@ def install_studio_standin(
 
 
 def _tags_handler(known_arns: set[str], tags: dict[str, dict[str, str]]) -> Callable:
-    def handler(model: Any, context: Record, **_: Any) -> tuple[AWSResponse, Record] | None:
+    def handler(model: Any, context: Record, **_: Any) -> Answer | None:
         arn = context.get("studio_standin_params", {}).get("ResourceArn")
         if arn not in known_arns and arn not in tags:
             return None  # not ours: the call goes on to moto

@@ -15,7 +15,7 @@ from bot.scan import run_scan
 from bot.scanners import idle_studio_apps as studio
 from bot.scanners.base import ScanContext
 from bot.scanners.idle_studio_apps import StudioOpened
-from bot.studio_standin import install_studio_standin
+from bot.studio_standin import StandInShapeError, install_studio_standin
 from tests.fakes.studio import (
     StudioStub,
     app_record,
@@ -252,3 +252,21 @@ def test_access_denied_on_list_apps_is_a_scan_error(studio_factory, settings, no
         "ListApps", "AccessDeniedException", FindingKind.IDLE_STUDIO_APP
     )
     assert result.findings == []
+
+
+def test_the_standin_refuses_a_record_not_shaped_like_the_api():
+    session = boto3.session.Session(region_name="us-east-1")
+    bad = app("s", activity=ago(hours=30)) | {"LastUserActivity": "typo'd member"}
+    install_studio_standin(session, apps=[bad])
+    sm = session.client("sagemaker")
+    with pytest.raises(StandInShapeError, match="LastUserActivity: not a member"):
+        sm.describe_app(DomainId=DOMAIN, AppType="JupyterLab", AppName="default", SpaceName="s")
+
+
+def test_the_standin_pages_list_apps_like_aws():
+    session = boto3.session.Session(region_name="us-east-1")
+    install_studio_standin(session, apps=[app(f"s{i}") for i in range(5)])
+    pages = session.client("sagemaker").get_paginator("list_apps").paginate(
+        PaginationConfig={"PageSize": 2}
+    )
+    assert [len(page["Apps"]) for page in pages] == [2, 2, 1]
