@@ -229,7 +229,10 @@ def test_requests_stay_at_the_lower_bound(training_fleet, moto_server, client_fa
     recorder = MotoRecorder(moto_server)
     recorder.start()
     scan_training(client_factory, settings, now)
-    calls = Counter(r.operation for r in recorder.stop())
+    recorded = recorder.stop()
+    calls = Counter(r.operation for r in recorded)
+    paged = {"Search", "ListHyperParameterTuningJobs"}
+    assert [r.params["MaxResults"] for r in recorded if r.operation in paged] == [100, 100]
     # One Search page carries every job's Spot flag: no DescribeTrainingJob. Tuning jobs: one
     # list page, a Describe for each of the two that ended in the window, tags for the finding.
     assert calls == Counter(
@@ -251,3 +254,25 @@ def test_access_denied_on_search_is_a_scan_error(fleet, client_factory, settings
     assert (error.region, error.operation, error.code, error.kind) == (
         "us-east-1", "Search", "AccessDeniedException", FindingKind.SPOT_ELIGIBLE_TRAINING_JOB,
     )
+
+
+def test_search_stops_paging_once_jobs_are_older_than_the_window_allows(settings):
+    import boto3
+
+    sagemaker = boto3.client(
+        "sagemaker", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"
+    )
+    ctx = ScanContext(
+        clients=lambda service: sagemaker, account_id="123456789012", region="us-east-1",
+        settings=settings, prices=load_prices(), now=NOW,
+    )
+    cutoff = NOW - timedelta(days=58)
+    newer, older = job("newer", ended_days_ago=1), job("older", ended_days_ago=70)
+    with Stubber(sagemaker) as stub:
+        stub.add_response(
+            "search",
+            {"Results": [{"TrainingJob": newer}, {"TrainingJob": older}], "NextToken": "more"},
+        )
+        jobs = st.get_training_jobs(ctx, cutoff)
+        stub.assert_no_pending_responses()
+    assert [j["TrainingJobName"] for j in jobs] == ["newer", "older"]

@@ -211,7 +211,9 @@ def test_requests_stay_at_the_lower_bound(decoy_fleet, moto_server, client_facto
     recorder = MotoRecorder(moto_server)
     recorder.start()
     scan_endpoints(client_factory, settings, now)
-    calls = Counter(r.operation for r in recorder.stop())
+    recorded = recorder.stop()
+    calls = Counter(r.operation for r in recorded)
+    assert [r.params["MaxResults"] for r in recorded if r.operation == "Search"] == [100]
     # 1 Search page, 1 ListMetrics page, 1 GetMetricData batch, and a config for each idle
     # endpoint only: the 4 findings plus the async one (whose config is what rules it out).
     assert calls == Counter(
