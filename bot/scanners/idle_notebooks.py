@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -108,7 +109,7 @@ def get_cloudtrail_last_events(
     event_name: str,
     start: datetime,
     end: datetime,
-    keys_of: Any,
+    keys_of: Callable[[dict[str, Any]], set[str]],
     wanted: set[str],
 ) -> dict[str, datetime]:
     """The newest `event_name` per key (keys_of(event) -> keys) in one paginated LookupEvents.
@@ -295,11 +296,18 @@ def scan(ctx: ScanContext) -> list[Finding]:
     if not candidates:
         return []
     names = [nb["NotebookInstanceName"] for nb in candidates]
-    logs = get_jupyter_log_activity(ctx.clients("logs"), names)
     start = ctx.now - timedelta(hours=threshold_hours)
+    # CloudTrail first: one lookup covers every candidate, and the notebooks it shows in use
+    # need no per-notebook log read.
     urls = get_presigned_url_activity(ctx.clients("cloudtrail"), names, start, ctx.now)
-    readings = {n: {JUPYTER_LOG: logs[n], PRESIGNED_URL: urls[n]} for n in names}
-    idle = [nb for nb in candidates if judge_notebook(nb, readings, ctx.now, threshold_hours)]
+    readings: Readings = {n: {PRESIGNED_URL: urls[n]} for n in names}
+    maybe_idle = [nb for nb in candidates if judge_notebook(nb, readings, ctx.now, threshold_hours)]
+    logs = get_jupyter_log_activity(
+        ctx.clients("logs"), [nb["NotebookInstanceName"] for nb in maybe_idle]
+    )
+    for name, reading in logs.items():
+        readings[name][JUPYTER_LOG] = reading
+    idle = [nb for nb in maybe_idle if judge_notebook(nb, readings, ctx.now, threshold_hours)]
     if not idle:
         return []
     try:

@@ -335,3 +335,21 @@ def test_access_denied_on_the_notebook_list_is_a_scan_error_not_a_clean_region(
     assert (error.kind, error.operation, error.code) == (
         FindingKind.IDLE_NOTEBOOK, "ListNotebookInstances", "AccessDeniedException"
     )
+
+
+def test_notebooks_cloudtrail_shows_in_use_need_no_jupyter_log_read(
+    fleet, region_clients, client_factory, settings, now
+):
+    fleet.notebook("opened", last_modified=now - timedelta(days=3))
+    fleet.notebook("quiet", last_modified=now - timedelta(days=3))
+    stub_cloudtrail(region_clients, [presigned_event("opened", now - timedelta(hours=1))])
+    streams_read = []
+    region_clients("logs").meta.events.register(
+        "provide-client-params.cloudwatch-logs.DescribeLogStreams",
+        lambda params, **_: streams_read.append(params["logStreamNamePrefix"]),
+    )
+
+    result = scan_notebooks(client_factory, settings, now)
+
+    assert [f.name for f in result.findings] == ["quiet"]
+    assert streams_read == ["quiet/jupyter.log"]
