@@ -3,9 +3,8 @@ the lookback (default 30 d) on demand although managed Spot could have run them 
 "managed Spot training saves up to 90%".
 
 Excluded: what Spot cannot run — warm pools (`KeepAlivePeriodInSeconds > 0`) and heterogeneous
-clusters (`InstanceGroups`). Training jobs launched by a tuning job are judged through their tuning
-job (one finding for the tuning job, whose definition is where Spot is switched on), never one by
-one.
+clusters (`InstanceGroups`). A tuning job's training jobs are judged as one finding for the tuning
+job, whose training definition is where Spot is switched on.
 
 Money:
 - on-demand cost of a job = BillableTimeInSeconds × instance count × training price / 3600;
@@ -163,6 +162,25 @@ def _checkpoint_evidence(definition: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def on_demand_tuning_jobs(
+    tuning_jobs: list[dict[str, Any]], now: datetime, lookback_days: int
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(tuning job, its first on-demand training definition) for tuning jobs that completed in
+    the window with an on-demand definition and nothing Spot cannot run."""
+    eligible = []
+    for tuning in tuning_jobs:
+        if tuning.get("HyperParameterTuningJobStatus") != "Completed" or not ended_in_window(
+            tuning.get("HyperParameterTuningEndTime"), now, lookback_days
+        ):
+            continue
+        definitions = [tuning["TrainingJobDefinition"]] if tuning.get("TrainingJobDefinition") else []
+        definitions += tuning.get("TrainingJobDefinitions") or []
+        on_demand = [d for d in definitions if not d.get("EnableManagedSpotTraining")]
+        if on_demand and all(_eligible(d, tuning["HyperParameterTuningJobName"]) for d in on_demand):
+            eligible.append((tuning, on_demand[0]))
+    return eligible
+
+
 def find_spot_eligible_jobs(
     ctx: ScanContext,
     training_jobs: list[dict[str, Any]],
@@ -188,30 +206,52 @@ def find_spot_eligible_jobs(
             else "default (SMBOT_SPOT_DISCOUNT): no Spot jobs in the window to learn from"
         ),
     }
-    findings = [
-        _job_finding(ctx, job, discount, discount_evidence)
-        for job in recent
-        if not job.get("TuningJobArn") and not job.get("EnableManagedSpotTraining")
-        and _eligible(job, job["TrainingJobName"])
-    ]
-    children: dict[str, list[dict[str, Any]]] = {}
+    findings = []
+    for job in recent:
+        if job.get("TuningJobArn") or job.get("EnableManagedSpotTraining"):
+            continue
+        if not _eligible(job, job["TrainingJobName"]):
+            continue
+        billable = job.get("BillableTimeInSeconds")
+        cost = job_cost_usd(ctx, job)
+        hours = f"{billable / 3600:.1f} h" if billable is not None else "an unknown time"
+        cost_words = f"${cost:,.2f}" if cost is not None else "an unknown cost"
+        findings.append(
+            _finding(
+                ctx, job["TrainingJobName"], job["TrainingJobArn"], job, cost, discount,
+                discount_evidence, tags_to_dict(job.get("Tags")),
+                reason=f"Training job {job['TrainingJobName']} billed {hours} on {{capacity}} on "
+                f"demand ({cost_words}); managed Spot would save about {discount:.0%}.",
+                billable_seconds=billable,
+                training_seconds=job.get("TrainingTimeInSeconds"),
+                ended_at=job["TrainingEndTime"].isoformat(),
+            )
+        )
+    runs_by_tuning_job: dict[str, list[dict[str, Any]]] = {}
     for job in recent:
         if job.get("TuningJobArn"):
-            children.setdefault(job["TuningJobArn"], []).append(job)
-    for tuning in tuning_jobs:
-        if tuning.get("HyperParameterTuningJobStatus") != "Completed" or not ended_in_window(
-            tuning.get("HyperParameterTuningEndTime"), ctx.now, lookback_days
-        ):
-            continue
-        definitions = [tuning["TrainingJobDefinition"]] if tuning.get("TrainingJobDefinition") else []
-        definitions += tuning.get("TrainingJobDefinitions") or []
-        on_demand = [d for d in definitions if not d.get("EnableManagedSpotTraining")]
-        if on_demand and all(_eligible(d, tuning["HyperParameterTuningJobName"]) for d in on_demand):
-            runs = children.get(tuning["HyperParameterTuningJobArn"], [])
-            tags = (tuning_tags or {}).get(tuning["HyperParameterTuningJobArn"], {})
-            findings.append(
-                _tuning_finding(ctx, tuning, on_demand[0], runs, tags, discount, discount_evidence)
+            runs_by_tuning_job.setdefault(job["TuningJobArn"], []).append(job)
+    for tuning, definition in on_demand_tuning_jobs(tuning_jobs, ctx.now, lookback_days):
+        name, arn = tuning["HyperParameterTuningJobName"], tuning["HyperParameterTuningJobArn"]
+        runs = runs_by_tuning_job.get(arn, [])
+        costs = [job_cost_usd(ctx, run) for run in runs]
+        cost = sum(c for c in costs if c is not None) if runs and None not in costs else None
+        unpriced = {"price_note": "price unknown: none of its training jobs is in the window"}
+        findings.append(
+            _finding(
+                ctx, name, arn, definition, cost, discount, discount_evidence,
+                (tuning_tags or {}).get(arn, {}),
+                reason=f"Tuning job {name} ran its training jobs on demand on {{capacity}}; "
+                f"enabling managed Spot in its training definition would save about {discount:.0%}.",
+                source="hyperparameter tuning job",
+                training_jobs_priced=len(runs),
+                training_jobs_completed=(tuning.get("TrainingJobStatusCounters") or {}).get(
+                    "Completed"
+                ),
+                ended_at=tuning["HyperParameterTuningEndTime"].isoformat(),
+                **({} if runs else unpriced),
             )
+        )
     return findings
 
 
@@ -222,83 +262,42 @@ def _eligible(definition: dict[str, Any], name: str) -> bool:
     return blocker is None
 
 
-def _job_finding(
-    ctx: ScanContext, job: dict[str, Any], discount: float, discount_evidence: dict[str, Any]
-) -> Finding:
-    resources = job.get("ResourceConfig") or {}
-    instance_type, count = resources.get("InstanceType"), int(resources.get("InstanceCount") or 1)
-    cost = job_cost_usd(ctx, job)
-    monthly, savings, evidence = _money_fields(ctx, cost, discount, discount_evidence)
-    billable = job.get("BillableTimeInSeconds")
-    evidence.update(
-        billable_seconds=billable,
-        training_seconds=job.get("TrainingTimeInSeconds"),
-        ended_at=job["TrainingEndTime"].isoformat(),
-        hourly_usd=ctx.prices.hourly_usd(ctx.region, "training", instance_type),
-        **_checkpoint_evidence(job),
-    )
-    hours = f"{billable / 3600:.1f} h" if billable is not None else "an unknown time"
-    cost_words = f"${cost:,.2f}" if cost is not None else "an unknown cost"
-    return make_finding(
-        ctx,
-        kind=KIND,
-        resource_type=ResourceType.TRAINING_JOB,
-        name=job["TrainingJobName"],
-        arn=job["TrainingJobArn"],
-        instance_type=instance_type,
-        instance_count=count,
-        est_monthly_cost_usd=monthly,
-        est_monthly_savings_usd=savings,
-        reason=(
-            f"Training job {job['TrainingJobName']} billed {hours} on {count} × {instance_type} "
-            f"on demand ({cost_words}); managed Spot would save about {discount:.0%}."
-        ),
-        evidence=evidence,
-        tags=tags_to_dict(job.get("Tags")),
-    )
-
-
-def _tuning_finding(
+def _finding(
     ctx: ScanContext,
-    tuning: dict[str, Any],
+    name: str,
+    arn: str,
     definition: dict[str, Any],
-    runs: list[dict[str, Any]],
-    tags: dict[str, str],
+    cost_usd: float | None,
     discount: float,
     discount_evidence: dict[str, Any],
+    tags: dict[str, str],
+    reason: str,
+    **evidence: Any,
 ) -> Finding:
-    name = tuning["HyperParameterTuningJobName"]
+    """`definition` is a training job or a tuning job's training definition: both carry
+    ResourceConfig (or, for tuning, a pool of InstanceConfigs) and CheckpointConfig."""
     resources = definition.get("ResourceConfig") or {}
     pool = (definition.get("HyperParameterTuningResourceConfig") or {}).get("InstanceConfigs") or []
-    instance_type = resources.get("InstanceType") or (pool[0].get("InstanceType") if pool else None)
-    count = int(resources.get("InstanceCount") or (pool[0].get("InstanceCount") if pool else 1))
-    costs = [job_cost_usd(ctx, run) for run in runs]
-    cost = sum(costs) if costs and None not in costs else None  # type: ignore[arg-type]
-    monthly, savings, evidence = _money_fields(ctx, cost, discount, discount_evidence)
-    evidence.update(
-        source="hyperparameter tuning job",
-        training_jobs_priced=len(runs),
-        training_jobs_completed=(tuning.get("TrainingJobStatusCounters") or {}).get("Completed"),
-        ended_at=tuning["HyperParameterTuningEndTime"].isoformat(),
-        **_checkpoint_evidence(definition),
-    )
-    if not runs:
-        evidence["price_note"] = "price unknown: none of its training jobs were found in the window"
+    first = resources if resources.get("InstanceType") else (pool[0] if pool else {})
+    instance_type, count = first.get("InstanceType"), int(first.get("InstanceCount") or 1)
+    monthly, savings, money = _money_fields(ctx, cost_usd, discount, discount_evidence)
     return make_finding(
         ctx,
         kind=KIND,
         resource_type=ResourceType.TRAINING_JOB,
         name=name,
-        arn=tuning["HyperParameterTuningJobArn"],
+        arn=arn,
         instance_type=instance_type,
         instance_count=count,
         est_monthly_cost_usd=monthly,
         est_monthly_savings_usd=savings,
-        reason=(
-            f"Tuning job {name} ran its training jobs on demand on {count} × {instance_type}; "
-            f"enabling managed Spot in its training definition would save about {discount:.0%}."
-        ),
-        evidence=evidence,
+        reason=reason.format(capacity=f"{count} × {instance_type}"),
+        evidence={
+            **money,
+            **evidence,
+            "hourly_usd": ctx.prices.hourly_usd(ctx.region, "training", instance_type),
+            **_checkpoint_evidence(definition),
+        },
         tags=tags,
     )
 
@@ -319,11 +318,9 @@ def scan(ctx: ScanContext) -> list[Finding]:
     training_jobs = get_training_jobs(ctx, created_after)
     summaries = get_tuning_job_summaries(ctx, created_after)
     tuning_jobs = get_tuning_jobs(ctx, tuning_jobs_in_window(summaries, ctx.now, lookback_days))
-    findings = find_spot_eligible_jobs(ctx, training_jobs, tuning_jobs)
-    tuning_arns = {t["HyperParameterTuningJobArn"] for t in tuning_jobs}
-    flagged = [f.arn for f in findings if f.arn in tuning_arns]
-    if not flagged:
-        return findings
-    # Describe carries no tags for tuning jobs: read them for findings only, then rebuild.
-    tags = {arn: get_tags(ctx, arn) for arn in flagged}
+    # Describe carries no tags for tuning jobs: read them only for those that become findings.
+    tags = {
+        tuning["HyperParameterTuningJobArn"]: get_tags(ctx, tuning["HyperParameterTuningJobArn"])
+        for tuning, _ in on_demand_tuning_jobs(tuning_jobs, ctx.now, lookback_days)
+    }
     return find_spot_eligible_jobs(ctx, training_jobs, tuning_jobs, tags)

@@ -23,6 +23,7 @@ Search is the cheapest correct path: its records carry variants and tags, which 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,6 +43,7 @@ PERMISSIONS: list[str] = [
 ]
 PAGE_SIZE = 100  # the API maximum; AWS's default for endpoints is 10
 CONFIG_NOT_FOUND = "ValidationException"  # how SageMaker says "Could not find endpoint configuration"
+CONFIG_READERS = 4
 
 
 # --- I/O: fetch, decide nothing ---------------------------------------------------------------
@@ -71,16 +73,26 @@ def get_invocations(
 
 
 def get_endpoint_configs(ctx: ScanContext, names: set[str]) -> dict[str, dict[str, Any]]:
-    """Each distinct config once. A config deleted under a running endpoint (AWS allows it) is
+    """Each distinct config once, a few at a time (botocore's adaptive retries slow the client
+    down if SageMaker throttles). A config deleted under a running endpoint (AWS allows it) is
     reported as a partial error and left out: without it async endpoints cannot be told apart."""
     sm = ctx.clients("sagemaker")
-    configs: dict[str, dict[str, Any]] = {}
-    for name in sorted(names):
+
+    def read(name: str) -> tuple[str, dict[str, Any] | None, Exception | None]:
         try:
-            configs[name] = sm.describe_endpoint_config(EndpointConfigName=name)
+            return name, sm.describe_endpoint_config(EndpointConfigName=name), None
         except sm.exceptions.ClientError as exc:
             if error_code(exc) != CONFIG_NOT_FOUND:
                 raise
+            return name, None, exc
+
+    with ThreadPoolExecutor(max_workers=CONFIG_READERS, thread_name_prefix="configs") as pool:
+        results = list(pool.map(read, sorted(names)))
+    configs: dict[str, dict[str, Any]] = {}
+    for name, config, exc in results:
+        if config is not None:
+            configs[name] = config
+        elif exc is not None:
             ctx.report_error("DescribeEndpointConfig", exc, KIND)
     return configs
 
@@ -248,9 +260,7 @@ def find_unused_endpoints(
 def scan(ctx: ScanContext) -> list[Finding]:
     lookback_hours = ctx.settings.endpoint_lookback_hours
     endpoints = get_endpoints(ctx)
-    old_enough = [
-        e for e in endpoints if endpoint_age_hours(e, ctx.now) >= lookback_hours
-    ]
+    old_enough = [e for e in endpoints if endpoint_age_hours(e, ctx.now) >= lookback_hours]
     start = ctx.now - timedelta(hours=lookback_hours)
     invocations = get_invocations(ctx, [e["EndpointName"] for e in old_enough], start, ctx.now)
     idle = idle_candidates(old_enough, invocations, ctx.now, lookback_hours)

@@ -181,6 +181,7 @@ def test_a_tuning_job_without_known_training_jobs_has_a_null_cost(ctx):
     [finding] = st.find_spot_eligible_jobs(ctx, [], [tuning("t")])
     assert finding.est_monthly_cost_usd is None
     assert "none of its training jobs" in finding.evidence["price_note"]
+    assert finding.est_monthly_savings_usd is None
 
 
 # --- the real scan path: moto over HTTP ---------------------------------------------------------
