@@ -34,6 +34,21 @@ PAYLOAD_SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexEr
 APOLOGY = "Sorry, that did not work (ref {ref}). The bot's logs have the details."
 
 
+class _TokenFromEnvironmentNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that the client's token wins: it is the same
+    token, so the warning is noise at every start."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+def _bolt_logger() -> logging.Logger:
+    bolt_logger = logging.getLogger("slack_bolt")
+    if not any(isinstance(f, _TokenFromEnvironmentNotice) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_TokenFromEnvironmentNotice())
+    return bolt_logger
+
+
 def build_app(
     services: Services,
     client: WebClient,
@@ -53,8 +68,8 @@ def build_app(
         client=client,
         signing_secret=secret or "",
         token_verification_enabled=token_verification_enabled,
-        # SSL check requests are answered by Bolt; no OAuth: one workspace, one bot token.
-        logger=logging.getLogger("slack_bolt"),
+        # No OAuth flow: one workspace, one bot token.
+        logger=_bolt_logger(),
     )
     app.error(_on_error)
     commands.register(app, services)

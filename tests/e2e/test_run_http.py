@@ -1,0 +1,103 @@
+"""`sm-cost-bot run` as a user starts it: a subprocess, HTTP mode, the Slack stand-in, moto."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET
+
+CLI = str(Path(sys.executable).with_name("sm-cost-bot"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(args, env, timeout=30):
+    return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def bot_env(moto_server, slack_api, tmp_path):
+    env = dict(os.environ)
+    env.update(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack_api.api_url,
+        SMBOT_DB_PATH=str(tmp_path / "e2e.db"),
+        SMBOT_REGIONS="us-east-1",
+    )
+    return env
+
+
+@pytest.fixture
+def running_bot(bot_env):
+    port = free_port()
+    process = subprocess.Popen(
+        [CLI, "run", "--http", "--host", "127.0.0.1", "--port", str(port)],
+        env=bot_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail(f"bot did not start: {process.communicate()[1][-2000:]}")
+    yield url, process
+    if process.poll() is None:
+        process.kill()
+        process.communicate()
+
+
+def test_http_mode_answers_a_signed_command_and_stops_cleanly_on_sigterm(running_bot, signed, slack_api):
+    url, process = running_bot
+
+    response = signed.command("/sm-idle").post(url)
+
+    assert response.status_code == 200
+    answer = slack_api.wait_for("response_url", timeout_seconds=60)[0].params
+    assert answer["response_type"] == "ephemeral"
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=15) == 0
+    assert slack_api.calls_to("auth.test"), "the token is verified at start-up"
+
+
+def test_missing_tokens_name_what_to_set_and_exit_2(bot_env):
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
+        bot_env.pop(name, None)
+
+    socket_mode = run(["run"], bot_env)
+    http_mode = run(["run", "--http"], bot_env)
+
+    assert socket_mode.returncode == 2
+    assert socket_mode.stderr.strip().splitlines() == [
+        "sm-cost-bot: set SLACK_BOT_TOKEN and SLACK_APP_TOKEN for Socket Mode (or use --http with SLACK_SIGNING_SECRET)"
+    ]
+    assert http_mode.returncode == 2
+    assert http_mode.stderr.strip() == "sm-cost-bot: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for HTTP mode (--http)"
+
+
+def test_a_token_slack_rejects_exits_2_with_one_line(bot_env, slack_api):
+    slack_api.respond_with("auth.test", {"ok": False, "error": "invalid_auth"})
+
+    result = run(["run", "--http", "--port", str(free_port())], bot_env)
+
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN was not accepted by Slack" in result.stderr
+    assert "Traceback" not in result.stderr
