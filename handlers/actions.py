@@ -93,13 +93,15 @@ class RequestMessages:
         with self._digest_lock:
             self.requests.save_digest_message(channel, ts, message)
         self.requests.set_messages(request.id, digest_channel=channel, digest_ts=ts)
-        self.refresh(client, self.requests.get(request.id) or request)
+        self.refresh(client, self.requests.get(request.id) or request, request_message=False)
 
-    def refresh(self, client: WebClient, request: ActionRequest) -> None:
+    def refresh(
+        self, client: WebClient, request: ActionRequest, *, request_message: bool = True
+    ) -> None:
         """chat.update the request message and the digest item to the request's current state."""
         request = self.requests.get(request.id) or request
         votes = self.requests.votes(request.id)
-        if request.channel and request.message_ts:
+        if request_message and request.channel and request.message_ts:
             self._update(
                 client, request.channel, request.message_ts,
                 request_text(request, votes, self.needed()),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Callable
 
 from botocore.exceptions import ClientError
@@ -171,10 +171,12 @@ def invocations_since(
     clients: Clients, endpoint: str, variants: tuple[str, ...], since: datetime, now: datetime
 ) -> float:
     """Sum of Invocations over every variant (EndpointName and VariantName: AWS needs both)."""
-    if now <= since:
-        return 0.0
-    window_seconds = (now - since).total_seconds()
+    # Whole minutes (CloudWatch wants StartTime < EndTime at its one-second resolution); the
+    # minute of the request counts as "since", which errs towards keeping the endpoint.
+    start = since.replace(second=0, microsecond=0)
+    window_seconds = max((now - start).total_seconds(), 60.0)
     period = max(60, math.ceil(window_seconds / 1440 / 60) * 60)  # ≤ 1440 datapoints per call
+    end = start + timedelta(seconds=math.ceil(window_seconds / period) * period)
     cloudwatch = clients("cloudwatch")
     total = 0.0
     for variant in variants:
@@ -185,8 +187,8 @@ def invocations_since(
                 {"Name": "EndpointName", "Value": endpoint},
                 {"Name": "VariantName", "Value": variant},
             ],
-            StartTime=since,
-            EndTime=now,
+            StartTime=start,
+            EndTime=end,
             Period=period,
             Statistics=["Sum"],
         )
