@@ -60,6 +60,9 @@ def run_bot(services: Services, *, http: bool = False, host: str = "127.0.0.1", 
         print(f"sm-cost-bot: SLACK_BOT_TOKEN was not accepted by Slack: {reason}", file=sys.stderr)
         return EXIT_USAGE
 
+    from handlers.actions import recover_on_start
+
+    recover_on_start(services, client)  # action requests a crash left approved or executing
     stop = threading.Event()
     _stop_on_signals(stop)
     scheduler = build_scheduler(services, client)

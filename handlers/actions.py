@@ -17,7 +17,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import executor
+from bot import approvals, executor
 from bot.action_models import (
     ActionKind,
     ActionRequest,
@@ -141,6 +141,27 @@ class RequestMessages:
             client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
         except SlackApiError as exc:
             logger.warning("chat.update %s/%s failed: %s", channel, ts, exc.response.get("error"))
+
+
+def recover_on_start(services: Services, client: WebClient) -> list[Outcome]:
+    """At start-up, before serving: finish what a crash left (`executor.recover`: approved ones
+    run, executing ones reconciled, overdue ones expired) and bring their messages up to date."""
+    messages = RequestMessages(services)
+    expired = approvals.expire_due(messages.requests, services.clock())
+    outcomes = executor.recover(services)
+    touched = {r.id for r in expired} | {o.request_id for o in outcomes}
+    for request_id in sorted(touched):
+        request = messages.requests.get(request_id)
+        if request is None:
+            continue
+        try:
+            messages.refresh(client, request)
+            outcome = next((o for o in outcomes if o.request_id == request_id), None)
+            if outcome is not None and not outcome.state.open:
+                messages.announce(client, request, outcome)
+        except SlackApiError as exc:
+            logger.warning("start-up update of request #%s failed: %s", request_id, exc)
+    return outcomes
 
 
 def register(app: App, services: Services) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.action_models import RequestState
+from bot.action_models import RequestState, Vote
 from bot.aws.session import ClientFactory, RegionClients
 from bot.config import Settings
 from bot.models import Finding, FindingKind, ResourceType, ScanResult
@@ -243,3 +243,40 @@ def test_sm_audit_shows_recent_actions(fleet, services, bolt_app, signed, slack_
 def test_sm_audit_explains_a_bad_argument(services, bolt_app, signed, slack_api) -> None:
     response = bolt_app.dispatch(signed.command("/sm-audit", "lots").bolt_request())
     assert "Usage: `/sm-audit [days]`" in response.body
+
+
+class Crash(BaseException):
+    """The process dies mid-request (nothing in the bot catches a BaseException)."""
+
+
+def test_after_a_crash_start_up_recovery_finishes_and_updates_the_messages(
+    fleet, services, bolt_app, signed, slack_api, counter, settings, slack_client, monkeypatch
+) -> None:
+    from bot import executor
+    from bot.aws import actions
+    from bot.store import Store
+    from bot.services import build_services
+    from handlers.actions import recover_on_start
+
+    open_stop_request(fleet, services, bolt_app, signed, slack_api)
+    request = requests_of(services).all()[0]
+    real_perform = actions.perform
+
+    def perform_then_die(*args: Any, **kwargs: Any) -> Any:
+        real_perform(*args, **kwargs)
+        raise Crash
+
+    monkeypatch.setattr(actions, "perform", perform_then_die)
+    with pytest.raises(Crash):  # the click's lazy work, run here so the crash is ours to see
+        executor.vote_and_run(services, request.id, APPROVERS[0], Vote.APPROVE, APPROVERS)
+    monkeypatch.setattr(actions, "perform", real_perform)
+    assert requests_of(services).get(request.id).state is S.EXECUTING
+    slack_api.reset()
+
+    restarted = build_services(settings, clients=counter.factory(), store=Store(settings.db_path))
+    outcomes = recover_on_start(restarted, slack_client)
+    assert [(o.request_id, o.state, o.code) for o in outcomes] == [(request.id, S.SUCCEEDED, "reconciled")]
+    assert counter.calls["StopNotebookInstance"] == 1
+    updated = [c.params for c in slack_api.calls_to("chat.update")]
+    assert {u["ts"] for u in updated} == {requests_of(restarted).get(request.id).message_ts, DIGEST_TS}
+    assert "not re-run" in slack_api.calls_to("chat.postMessage")[0].params["text"]
