@@ -4,6 +4,7 @@ each with its text fallback."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,6 +30,7 @@ from reports.findings import escape, money, truncate
 from reports.ids import ActionId
 
 S = RequestState
+SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 MAX_BLOCKS = 50
 SECTION_TEXT_MAX = 3000
 
@@ -222,13 +224,8 @@ def audit_line(entry: AuditEntry) -> str:
     outcome = f" — {entry.outcome}" if entry.outcome else ""
     aws = f" (AWS {entry.aws_request_id})" if entry.aws_request_id else ""
     dry = " [dry run]" if entry.dry_run else ""
-    return (
-        f"{entry.at:%m-%d %H:%M} <@{entry.actor}> {entry.event}{request}{target}{move}"
-        f"{outcome}{aws}{dry}"
-        if entry.actor.startswith(("U", "W"))
-        else f"{entry.at:%m-%d %H:%M} {entry.actor} {entry.event}{request}{target}{move}"
-        f"{outcome}{aws}{dry}"
-    )
+    who = f"<@{entry.actor}>" if SLACK_USER.match(entry.actor) else entry.actor
+    return f"{entry.at:%m-%d %H:%M} {who} {entry.event}{request}{target}{move}{outcome}{aws}{dry}"
 
 
 def audit_blocks(entries: Sequence[AuditEntry], days: int, limit: int = 60) -> tuple[str, list[Block]]:
