@@ -64,10 +64,23 @@ def m001_schedules(db: Database) -> None:
     db.execute("CREATE INDEX idx_snoozes_key ON snoozes (resource_key)")
 
 
+@schedule_migrations()
+def m002_schedule_votes(db: Database) -> None:
+    db.execute(
+        "CREATE TABLE schedule_votes ("
+        " schedule_id INTEGER NOT NULL REFERENCES schedules(id),"
+        " user TEXT NOT NULL,"
+        " vote TEXT NOT NULL,"
+        " at TEXT NOT NULL,"
+        " PRIMARY KEY (schedule_id, user))"
+    )
+
+
 class ScheduleStatus(StrEnum):
     PENDING_APPROVAL = "pending-approval"
     ACTIVE = "active"
     REJECTED = "rejected"
+    EXPIRED = "expired"
     REMOVED = "removed"
     DONE = "done"  # a one-off that has fired
 
@@ -192,6 +205,26 @@ def link_request(store: Store, schedule_id: int, request_id: str) -> None:
 def schedule_for_request(store: Store, request_id: str) -> ScheduleRecord | None:
     rows = list(store.db.query("SELECT * FROM schedules WHERE request_id = ?", [str(request_id)]))
     return _record(rows[0]) if rows else None
+
+
+def add_schedule_vote(store: Store, schedule_id: int, user: str, vote: str, now: datetime) -> bool:
+    """One vote per user per schedule; False when this user already voted."""
+    with store.transaction() as db:
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO schedule_votes (schedule_id, user, vote, at) VALUES (?, ?, ?, ?)",
+            [schedule_id, user, vote, _iso(now)],
+        )
+    return cursor.rowcount == 1
+
+
+def schedule_votes(store: Store, schedule_id: int) -> list[tuple[str, str]]:
+    """(user, vote) in the order cast."""
+    return [
+        (r["user"], r["vote"])
+        for r in store.db.query(
+            "SELECT user, vote FROM schedule_votes WHERE schedule_id = ? ORDER BY at, rowid", [schedule_id]
+        )
+    ]
 
 
 # --- firings --------------------------------------------------------------------------------

@@ -1,11 +1,214 @@
-"""Modal submissions (view_submission listeners): schedules, delete-at, snooze."""
+"""Schedule and Snooze: the item buttons that open modals, the modals' submissions, Unsnooze,
+and Approve/Reject on a pending schedule. Slash commands /sm-schedule and /sm-snoozed live in
+`handlers.schedule_commands`, registered from here.
+
+Buttons open their modal synchronously right after ack (a trigger_id lives 3 seconds).
+A submission is validated before it is acknowledged: invalid input is answered with
+`response_action: errors` on the field and nothing is saved.
+"""
 
 from __future__ import annotations
 
-from slack_bolt import App
+import logging
+from datetime import timedelta
+from typing import Any
 
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.action_models import ResourceKey
+from bot.models import ResourceType
+from bot.schedule_requests import create_schedule, decide
+from bot.schedules import (
+    PRESETS,
+    ScheduleInputError,
+    ScheduleRule,
+    delete_at_rule,
+    recurring_rule,
+)
+from bot.schedules_store import (
+    ScheduleStatus,
+    active_snoozes,
+    add_snooze,
+    list_schedules,
+    schedule_votes,
+    unsnooze,
+)
 from bot.services import Services
+from bot.snoozes import SnoozeInputError, snooze_until
+from handlers import schedule_commands
+from handlers.approvers import ApproverDirectory
+from reports.ids import ActionId, CallbackId
+from reports.modals import (
+    DELETE_AT_BLOCKS,
+    SCHEDULE_BLOCKS,
+    SNOOZE_BLOCKS,
+    delete_at_modal,
+    field_errors,
+    metadata,
+    read_metadata,
+    schedule_modal,
+    snooze_modal,
+    submitted,
+)
+from reports.schedules import schedule_list, schedule_request, snoozed_list
+
+logger = logging.getLogger(__name__)
+
+
+def _clicked(body: dict[str, Any]) -> tuple[str, str | None, str, dict[str, Any]]:
+    """(user, channel, button value, clicked message)."""
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    return body["user"]["id"], channel, body["actions"][0].get("value", ""), body.get("message") or {}
+
+
+def _user_tz(client: WebClient, user: str) -> str | None:
+    try:
+        return (client.users_info(user=user).get("user") or {}).get("tz")
+    except SlackApiError as exc:
+        logger.warning("users.info %s failed: %s", user, exc.response.get("error"))
+        return None
+
+
+def _ephemeral(client: WebClient, channel: str | None, user: str, text: str) -> None:
+    if not channel:
+        return
+    try:
+        client.chat_postEphemeral(channel=channel, user=user, text=text)
+    except SlackApiError as exc:
+        logger.warning("chat.postEphemeral failed: %s", exc.response.get("error"))
 
 
 def register(app: App, services: Services) -> None:
-    """Filled by the approvals/schedules features."""
+    settings = services.settings
+    directory = ApproverDirectory(services)
+
+    # --- buttons that open modals ------------------------------------------------------------
+
+    def open_schedule(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user, channel, value, message = _clicked(body)
+        try:
+            key = ResourceKey.parse(value)
+        except ValueError:
+            _ephemeral(client, channel, user, "That button does not name a resource.")
+            return
+        meta = metadata(value, channel, message.get("thread_ts") or message.get("ts"))
+        if key.resource_type == ResourceType.ENDPOINT:
+            tomorrow = (services.clock() + timedelta(days=1)).astimezone(settings.tz).date()
+            view = delete_at_modal(value, settings.timezone, _user_tz(client, user), meta, tomorrow)
+        elif key.resource_type == ResourceType.NOTEBOOK_INSTANCE:
+            view = schedule_modal(value, settings.timezone, _user_tz(client, user), meta)
+        else:
+            _ephemeral(client, channel, user, f"A {key.resource_type} cannot be scheduled.")
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    def open_snooze(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user, channel, value, message = _clicked(body)
+        week = (services.clock() + timedelta(days=7)).astimezone(settings.tz).date()
+        client.views_open(trigger_id=body["trigger_id"],
+                          view=snooze_modal(value, metadata(value, channel, message.get("ts")), week))
+
+    # --- submissions -------------------------------------------------------------------------
+
+    def schedule_rule(callback: CallbackId, values: dict[str, Any]) -> ScheduleRule:
+        tz = values.get("timezone") or settings.timezone
+        if callback is CallbackId.DELETE_AT_MODAL:
+            return delete_at_rule(values.get("date") or "", values.get("time") or "", tz, services.clock())
+        preset = values.get("preset") or "weekdays"
+        if preset in PRESETS:
+            return PRESETS[preset](tz)
+        return recurring_rule(values.get("days") or [], values.get("start"), values.get("stop"), tz)
+
+    def on_schedule_submit(callback: CallbackId, blocks: tuple[str, ...]):
+        def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+            user = body["user"]["id"]
+            meta = read_metadata(view.get("private_metadata", ""))
+            values = submitted(view["state"]["values"])
+            try:
+                key = ResourceKey.parse(meta.get("key") or "")
+                record = create_schedule(services, key, schedule_rule(callback, values), user)
+            except ScheduleInputError as exc:
+                ack(response_action="errors", errors=field_errors(exc.errors, callback, blocks))
+                return
+            except ValueError:
+                ack(response_action="errors",
+                    errors=field_errors({"resource": "this modal lost its resource; open it again"}, callback, blocks))
+                return
+            ack()
+            if record.status is ScheduleStatus.PENDING_APPROVAL:
+                schedule_commands.post_schedule_request(services, client, record, meta.get("channel"), meta.get("thread_ts"))
+            else:
+                _ephemeral(client, meta.get("channel"), user,
+                           f"Schedule #{record.id} for {record.name} is active: {record.description}")
+
+        submit.__name__ = f"submit_{callback.value}"
+        return submit
+
+    def on_snooze_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        user = body["user"]["id"]
+        meta = read_metadata(view.get("private_metadata", ""))
+        values = submitted(view["state"]["values"])
+        try:
+            key = ResourceKey.parse(meta.get("key") or "")
+            until = snooze_until(values.get("choice") or "", services.clock(),
+                                 until_date=values.get("date"), timezone=settings.timezone)
+        except SnoozeInputError as exc:
+            ack(response_action="errors", errors=field_errors(exc.errors, CallbackId.SNOOZE_MODAL, SNOOZE_BLOCKS))
+            return
+        except ValueError:
+            ack(response_action="errors", errors={"choice": "this modal lost its resource; open it again"})
+            return
+        ack()
+        add_snooze(services.store, str(key), snoozed_by=user, until=until, now=services.clock())
+        _ephemeral(client, meta.get("channel"), user,
+                   f"Snoozed {key.name} until {until.astimezone(settings.tz):%Y-%m-%d %H:%M} {settings.timezone}."
+                   " `/sm-snoozed` lists snoozes.")
+
+    # --- buttons on lists and requests ---------------------------------------------------------
+
+    def on_unsnooze(ack: Ack, body: dict[str, Any], respond: Any) -> None:
+        ack()
+        user, _, value, _ = _clicked(body)
+        gone = unsnooze(services.store, int(value), by=user, now=services.clock()) if value.isdigit() else None
+        text, blocks = snoozed_list(active_snoozes(services.store, services.clock()), settings.timezone)
+        note = f"Unsnoozed {gone.resource_name}." if gone else "That snooze had already ended."
+        respond(replace_original=True, text=f"{note}\n{text}", blocks=[b.to_dict() for b in blocks])
+
+    def on_decision(approve: bool):
+        def decide_schedule(ack: Ack, body: dict[str, Any], client: WebClient, respond: Any) -> None:
+            ack()
+            user, channel, value, message = _clicked(body)
+            try:
+                result = decide(services, int(value), user, approve, directory.approvers(client))
+            except (ValueError, LookupError):
+                _ephemeral(client, channel, user, f"There is no schedule #{value[:20]}.")
+                return
+            if not result.allowed:
+                _ephemeral(client, channel, user, result.reason)
+                return
+            if (body.get("container") or {}).get("is_ephemeral"):
+                text, blocks = schedule_list(list_schedules(services.store), services.clock())
+                respond(replace_original=True, text=text, blocks=[b.to_dict() for b in blocks])
+                return
+            text, blocks = schedule_request(result.record, schedule_votes(services.store, result.record.id),
+                                            settings.required_approvals)
+            if channel and message.get("ts"):
+                client.chat_update(channel=channel, ts=message["ts"], text=text,
+                                   blocks=[b.to_dict() for b in blocks])
+
+        decide_schedule.__name__ = f"decide_schedule_{'approve' if approve else 'reject'}"
+        return decide_schedule
+
+    app.action(ActionId.SCHEDULE.value)(open_schedule)
+    app.action(ActionId.SNOOZE.value)(open_snooze)
+    app.action(ActionId.UNSNOOZE.value)(on_unsnooze)
+    app.action(ActionId.SCHEDULE_APPROVE.value)(on_decision(True))
+    app.action(ActionId.SCHEDULE_REJECT.value)(on_decision(False))
+    app.view(CallbackId.SCHEDULE_MODAL.value)(on_schedule_submit(CallbackId.SCHEDULE_MODAL, SCHEDULE_BLOCKS))
+    app.view(CallbackId.DELETE_AT_MODAL.value)(on_schedule_submit(CallbackId.DELETE_AT_MODAL, DELETE_AT_BLOCKS))
+    app.view(CallbackId.SNOOZE_MODAL.value)(on_snooze_submit)
+    schedule_commands.register(app, services)

@@ -20,6 +20,9 @@ class ActionId(StrEnum):
     RESTORE = "sm_restore"
     # snooze list
     UNSNOOZE = "sm_unsnooze"
+    # a schedule waiting for approval (value: the schedule id)
+    SCHEDULE_APPROVE = "sm_schedule_approve"
+    SCHEDULE_REJECT = "sm_schedule_reject"
 
 
 class CallbackId(StrEnum):
