@@ -161,3 +161,15 @@ def test_a_studio_app_that_is_gone_reads_absent() -> None:
     stub.add_client_error("describe_app", "ResourceNotFound", "App does not exist", 400)
     with stub:
         assert actions.observe(lambda _: client, APP, {}).state == ABSENT
+
+
+def test_the_action_policy_grants_every_declared_permission() -> None:
+    import json
+    from pathlib import Path
+
+    policy = json.loads((Path(__file__).parents[3] / "iam" / "action-policy.json").read_text())
+    granted: set[str] = set()
+    for statement in policy["Statement"]:
+        value = statement["Action"]
+        granted.update([value] if isinstance(value, str) else value)
+    assert set(actions.PERMISSIONS) <= granted, set(actions.PERMISSIONS) - granted
