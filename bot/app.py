@@ -13,6 +13,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl
@@ -31,6 +32,9 @@ MAX_BODY_BYTES = 1_000_000  # Slack payloads are far smaller; a bigger body is n
 
 # Errors that mean "this payload is not shaped like Slack's": the client's fault, a 4xx.
 PAYLOAD_SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+# Bolt runs every ack and lazy listener on this pool (default 10 threads). Slow work in lazy
+# listeners (AWS actions, scans) must not leave no thread for the next request's ack.
+LISTENER_THREADS = 32
 APOLOGY = "Sorry, that did not work (ref {ref}). The bot's logs have the details."
 
 
@@ -70,6 +74,7 @@ def build_app(
         token_verification_enabled=token_verification_enabled,
         # No OAuth flow: one workspace, one bot token.
         logger=_bolt_logger(),
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt"),
     )
     app.error(_on_error)
     commands.register(app, services)

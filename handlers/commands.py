@@ -4,6 +4,10 @@ Each command acks at once (Slack allows 3 s) and does the scan in a lazy listene
 answers through `respond()` (the command's response_url). Results come from
 `services.recent_scan()`: a stored scan younger than SMBOT_CACHE_MINUTES, else one fresh,
 single-flight scan shared by everyone asking at the same time.
+
+The lazy listener hands the waiting to this module's own small pool and returns: Bolt runs acks
+and lazy listeners on one executor, and fifty people waiting for the same scan would otherwise
+hold every worker while the next command's ack waits past Slack's 3 s (Bolt then answers 404).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import logging
 import re
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 FILTER_WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")
+ANSWER_THREADS = 8  # answers waiting on one scan; more would only wait on the same lock
 
 
 @dataclass(frozen=True)
@@ -105,7 +111,9 @@ def _ack_with(working: str) -> Callable[..., None]:
     return ack_command
 
 
-def _answer_safely(name: str, work: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[..., None]:
+def _answer_safely(
+    name: str, work: Callable[[dict[str, Any]], dict[str, Any]], pool: Executor
+) -> Callable[..., None]:
     """The lazy half: never lets a trace reach the user; a failure is an apology with a ref."""
 
     def answer(command: dict[str, Any], respond: Respond) -> None:
@@ -113,13 +121,19 @@ def _answer_safely(name: str, work: Callable[[dict[str, Any]], dict[str, Any]]) 
             word = parse_filter(command.get("text", ""))
         except BadArguments:
             return  # the ack already showed the usage
+        pool.submit(_run, word, command, respond)
+
+    def _run(word: FindingFilter, command: dict[str, Any], respond: Respond) -> None:
         try:
             reply = work({"filter": word, "user": command.get("user_id")})
         except Exception:  # noqa: BLE001 - logged with a ref, the user gets a sentence
             ref = uuid.uuid4().hex[:8]
             logger.exception("%s failed (ref %s)", name, ref)
             reply = _ephemeral(f"Sorry, {name} failed (ref {ref}). The bot's logs have the details.")
-        respond(**reply, replace_original=False)
+        try:
+            respond(**reply, replace_original=False)
+        except Exception:  # noqa: BLE001 - response_url expired (30 min) or Slack unreachable
+            logger.exception("%s: could not deliver the answer", name)
 
     answer.__name__ = answer.__qualname__ = f"answer_{name.strip('/').replace('-', '_')}"
     return answer
@@ -127,6 +141,7 @@ def _answer_safely(name: str, work: Callable[[dict[str, Any]], dict[str, Any]]) 
 
 def register(app: App, services: Services) -> None:
     settings = services.settings
+    pool = ThreadPoolExecutor(max_workers=ANSWER_THREADS, thread_name_prefix="sm-answers")
 
     def matching(scan: ScanResult, word: FindingFilter, kinds: tuple[FindingKind, ...] | None) -> tuple[list[Finding], list[Finding]]:
         """(visible, snoozed) findings of these kinds that match the filter."""
@@ -160,9 +175,9 @@ def register(app: App, services: Services) -> None:
         return _ephemeral(text, blocks)
 
     for name, spec in LISTINGS.items():
-        app.command(name)(ack=_ack_with(spec.working), lazy=[_answer_safely(name, list_kinds(spec))])
+        app.command(name)(ack=_ack_with(spec.working), lazy=[_answer_safely(name, list_kinds(spec), pool)])
     app.command("/sm-savings")(
-        ack=_ack_with("Adding up the savings…"), lazy=[_answer_safely("/sm-savings", savings_work)]
+        ack=_ack_with("Adding up the savings…"), lazy=[_answer_safely("/sm-savings", savings_work, pool)]
     )
 
     def help_command(ack: Ack) -> None:

@@ -303,3 +303,26 @@ def test_signed_payloads_missing_what_slack_always_sends_get_400_not_500(http_ap
     assert response.status_code == 400
     assert "Traceback" not in response.text
     assert signed.command("/sm-help").post(http_app).status_code == 200
+
+
+def test_many_people_asking_during_one_slow_scan_are_all_acked_and_share_it(http_app, signed, slack_api, services, monkeypatch):
+    """Waiting answers must not hold the threads the next command's ack needs."""
+    release = threading.Event()
+    scans = []
+
+    def slow_scan(*args, **kwargs):
+        scans.append(1)
+        release.wait(30)
+        return ScanResult(generated_at=datetime.now(UTC), findings=[finding("nb-shared")])
+
+    monkeypatch.setattr("bot.services.run_scan", slow_scan)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        responses = list(pool.map(lambda i: signed.command("/sm-idle", user=f"U{i:04d}").post(http_app), range(40)))
+
+    assert [r.status_code for r in responses] == [200] * 40
+    assert slack_api.calls_to("response_url") == []
+    release.set()
+    assert len(slack_api.wait_for("response_url", count=40)) == 40
+    assert len(scans) == 1

@@ -1,0 +1,127 @@
+"""50 concurrent signed /sm-idle requests while a scan runs: how fast does the bot ack?
+
+Everything real except Slack and AWS: the HTTP-mode app on a threaded server, Bolt's signature
+check, the recording Slack stand-in, moto over HTTP seeded with a fleet. Prints figures; asserts
+nothing (timings belong here, not in tests).
+
+    .venv/bin/python benchmarks/slack_bench.py [--requests 50] [--notebooks 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def seed(fleet, notebooks: int, endpoints: int, jobs: int) -> None:
+    long_ago = datetime.now(UTC) - timedelta(days=4)
+    for i in range(notebooks):
+        fleet.notebook(f"nb-{i:03d}", last_modified=long_ago, tags={"owner": f"team-{i % 5}"})
+    for i in range(endpoints):
+        fleet.endpoint(f"ep-{i:03d}", created=long_ago)
+    for i in range(jobs):
+        fleet.training_job(f"train-{i:03d}", training_seconds=4 * 3600)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--notebooks", type=int, default=40)
+    parser.add_argument("--endpoints", type=int, default=15)
+    parser.add_argument("--jobs", type=int, default=15)
+    args = parser.parse_args()
+    logging.disable(logging.CRITICAL)  # moto logs a trace per unimplemented Studio call; figures only
+
+    for name in list(os.environ):
+        if name.startswith(("SMBOT_", "SLACK_", "AWS_")):
+            del os.environ[name]
+    os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1")
+
+    from moto.server import ThreadedMotoServer
+
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    host, port = moto.get_host_and_port()
+    os.environ["AWS_ENDPOINT_URL"] = f"http://{host}:{port}"
+
+    from bot.app import build_app, wsgi_app
+    from bot.aws.session import ClientFactory, RegionClients
+    from bot.config import Settings
+    from bot.http_server import HttpServer
+    from bot.moto_fleet import MotoFleet
+    from bot.services import build_services
+    from bot.slack_client import web_client
+    from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, SignedRequests, SlackApiStandIn
+
+    clients = ClientFactory()
+    seed(MotoFleet(RegionClients(clients, "us-east-1")), args.notebooks, args.endpoints, args.jobs)
+    slack = SlackApiStandIn().start()
+    workdir = tempfile.mkdtemp(prefix="slack-bench-")
+    services = build_services(Settings(db_path=Path(workdir) / "bench.db", regions=["us-east-1"]), clients=clients)
+    app = build_app(services, web_client(BOT_TOKEN, slack.api_url), signing_secret=SIGNING_SECRET)
+    server = HttpServer(wsgi_app(app), "127.0.0.1", 0).start()
+    signed = SignedRequests(slack)
+    requests_to_send = [signed.command("/sm-idle", user=f"U{i:04d}") for i in range(args.requests)]
+
+    scan_seconds: list[float] = []
+
+    def background_scan() -> None:
+        started = time.perf_counter()
+        services.recent_scan()
+        scan_seconds.append(time.perf_counter() - started)
+
+    scanner = threading.Thread(target=background_scan)
+    scanner.start()
+    time.sleep(0.05)  # the scan is under way (it holds the single-flight lock)
+
+    def send(request) -> tuple[float, int]:
+        started = time.perf_counter()
+        response = request.post(server.url)
+        return time.perf_counter() - started, response.status_code
+
+    burst_started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=args.requests) as pool:
+        results = list(pool.map(send, requests_to_send))
+    acks_done = time.perf_counter()
+    scan_running_during_acks = scanner.is_alive()
+    slack.wait_for("response_url", count=args.requests, timeout_seconds=300)
+    answers_done = time.perf_counter()
+    scanner.join()
+
+    latencies_ms = [seconds * 1000 for seconds, _ in results]
+    statuses = sorted({status for _, status in results})
+    print(f"fleet: {args.notebooks} notebooks, {args.endpoints} endpoints, {args.jobs} training jobs (moto over HTTP)")
+    print(f"requests: {args.requests} concurrent signed /sm-idle, statuses {statuses}")
+    print(f"scan: {scan_seconds[0]:.2f} s; still running when the last ack arrived: {'yes' if scan_running_during_acks else 'no'}")
+    print(
+        f"ack latency ms: p50 {statistics.median(latencies_ms):.1f}  p99 {percentile(latencies_ms, 99):.1f}"
+        f"  max {max(latencies_ms):.1f}  (Slack's limit: 3000)"
+    )
+    print(f"all acks in {1000 * (acks_done - burst_started):.0f} ms; all {args.requests} answers via response_url in {answers_done - burst_started:.2f} s")
+    print(f"scans run: {services.store.db['scans'].count} (single-flight: concurrent askers share one scan)")
+    server.stop()
+    slack.stop()
+    moto.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
