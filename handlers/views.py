@@ -162,8 +162,8 @@ def register(app: App, services: Services) -> None:
         except ValueError:
             ack(response_action="errors", errors={"choice": "this modal lost its resource; open it again"})
             return
-        ack()
         add_snooze(services.store, str(key), snoozed_by=user, until=until, now=services.clock())
+        ack()
         _ephemeral(client, meta.get("channel"), user,
                    f"Snoozed {key.name} until {until.astimezone(settings.tz):%Y-%m-%d %H:%M} {settings.timezone}."
                    " `/sm-snoozed` lists snoozes.")
