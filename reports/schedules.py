@@ -81,16 +81,18 @@ def schedule_list(records: Sequence[ScheduleRecord], now: datetime) -> tuple[str
         return text, [SectionBlock(text=MarkdownTextObject(text=text))]
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=f"*Schedules* ({len(records)})"))]
     lines = []
+    shown = 0
     for record in records:
         line = f"{STATUS_EMOJI.get(str(record.status), '')} {schedule_line(record, now)}"
         lines.append(line)
         pending = str(record.status) == "pending-approval"
-        if len(blocks) + (2 if pending else 1) > MAX_BLOCKS - 1:
-            break
+        # keep one block free for the "more" line; the text fallback lists every schedule
+        if shown < len(lines) - 1 or len(blocks) + (2 if pending else 1) > MAX_BLOCKS - 1:
+            continue
         blocks.append(SectionBlock(text=MarkdownTextObject(text=line)))
         if pending:
             blocks.append(_decision_buttons(record))
-    shown = sum(1 for b in blocks if isinstance(b, SectionBlock)) - 1
+        shown += 1
     if shown < len(records):
         blocks.append(ContextBlock(elements=[MarkdownTextObject(
             text=f"{len(records) - shown} more: `sm-cost-bot schedule list` shows all"
