@@ -13,37 +13,38 @@ It needs no botocore import (only `bot/aws/` may import it): the handlers receiv
 model, and the response object only has to carry what the client reads (`status_code`). It is
 used by the demo and by tests, never by the scan in production.
 
-Example (what `bot/demo.py` does)::
+Install it on the sagemaker client a ClientFactory caches for an account-region (that is the
+client every scanner of that account-region gets, AssumeRole'd accounts included), or on a boto3
+Session before any client is created from it::
 
-    session = boto3.session.Session()
+    factory = ClientFactory()
     now = datetime.now(UTC)
     install_studio_standin(
-        session,
+        factory.client("sagemaker", "us-east-1", target),  # target: AccountTarget or None
         apps=[app_record(domain_id="d-demo", app_type="JupyterLab", space="alice-space",
                          instance_type="ml.g4dn.xlarge", created=now - timedelta(days=3),
                          last_user_activity=now - timedelta(days=2),
-                         last_health_check=now - timedelta(minutes=5))],
+                         last_health_check=now - timedelta(minutes=5),
+                         account_id=target.account_id, region="us-east-1")],
         user_profiles=[user_profile_record(domain_id="d-demo", name="alice", created=...)],
         spaces=[space_record(domain_id="d-demo", name="alice-space", owner="alice",
                              space_settings=space_idle_timeout(720), created=...)],
         domains=[domain_record(domain_id="d-demo", name="research", created=...,
                                default_user_settings=idle_settings(None, enabled=False))],
     )
-    factory = ClientFactory(base_session=session)  # clients must be created after install
 
-Handlers are registered on the session, so only clients created from it afterwards see them, and
-not those of AssumeRole'd accounts (ClientFactory builds fresh sessions for those). When `domains`
-is None, ListDomains/DescribeDomain go through to moto, which implements them.
+When `domains` is None, ListDomains/DescribeDomain go through to moto, which implements them;
+but moto 5.2.5 fails ListTags on a domain created without tags (TypeError in-process, HTTP 500
+over the server), so pass domains here, or create moto domains with at least one tag.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-
-from dataclasses import dataclass, field
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
@@ -289,14 +290,15 @@ def _describe_handler(records: list[Record], keys: tuple[str, ...], what: str) -
 
 
 def install_studio_standin(
-    session: Any,
+    target: Any,
     apps: Iterable[Record] = (),
     user_profiles: Iterable[Record] = (),
     spaces: Iterable[Record] = (),
     domains: Iterable[Record] | None = None,
     tags: dict[str, dict[str, str]] | None = None,
 ) -> None:
-    """Answer the Studio operations of every sagemaker client later created from `session`.
+    """Answer the Studio operations of `target`: a sagemaker client (from then on), or a boto3
+    Session (every sagemaker client created from it afterwards).
 
     `apps`, `user_profiles`, `spaces`, `domains` are Describe* responses (see the builders above);
     `tags` maps an ARN to its tags for ListTags (records without an entry have none; ARNs of no
@@ -304,7 +306,8 @@ def install_studio_standin(
     page with MaxResults/NextToken and honour the Equals filters, as AWS does.
     """
     apps, user_profiles, spaces = list(apps), list(user_profiles), list(spaces)
-    events = session.events
+    # A client's own emitter, or the session's, which clients copy when they are created.
+    events = target.meta.events if hasattr(target, "meta") else target.events
 
     def remember_params(params: Record, context: Record, **_: Any) -> None:
         # before-call sees the serialised request; the API parameters are only visible here.

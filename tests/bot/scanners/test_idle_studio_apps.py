@@ -9,6 +9,7 @@ import boto3
 import pytest
 
 from bot.aws.session import ClientFactory
+from bot.config import AccountTarget
 from bot.models import FindingKind, ResourceType
 from bot.pricing import load_prices
 from bot.scan import run_scan
@@ -270,3 +271,23 @@ def test_the_standin_pages_list_apps_like_aws():
         PaginationConfig={"PageSize": 2}
     )
     assert [len(page["Apps"]) for page in pages] == [2, 2, 1]
+
+
+def test_standin_installed_on_an_assumed_role_accounts_client_serves_that_account(
+    moto_server, settings, now
+):
+    target = AccountTarget(role_arn="arn:aws:iam::210987654321:role/sm-cost-bot-read")
+    factory = ClientFactory()
+    idle = app_record(domain_id=DOMAIN, app_type="CodeEditor", space="s",
+                      created=now - timedelta(days=2), last_user_activity=now - timedelta(hours=5),
+                      account_id=target.account_id)
+    install_studio_standin(factory.client("sagemaker", "us-east-1", target), apps=[idle])
+    trail = factory.client("cloudtrail", "us-east-1", target)
+    stub_cloudtrail(trail, error="AccessDeniedException")
+    multi = settings.model_copy(update={"accounts": [target]})
+
+    result = run_scan(factory, multi, load_prices(), now, kinds=[FindingKind.IDLE_STUDIO_APP])
+
+    assert result.errors == []
+    [finding] = result.findings
+    assert (finding.account_id, finding.evidence["confidence"]) == ("210987654321", "medium")

@@ -178,7 +178,7 @@ def test_scan_flags_domains_profiles_and_spaces_through_the_standin(moto_server,
     session = boto3.session.Session()
     install_studio_standin(
         session,
-        # Domains come from the stand-in too: moto answers ListTags on a domain ARN with HTTP 500.
+        # Domains from the stand-in too: moto fails ListTags on a domain created without tags.
         domains=[domain(idle_settings(None, enabled=False)),
                  domain_record(domain_id="d-tidy", name="tidy", created=CREATED,
                                default_user_settings=idle_settings(60))],
