@@ -119,6 +119,8 @@ def get_cloudtrail_last_events(
     absorbs throttling. Raises when CloudTrail cannot be read: the caller decides what that means.
     """
     last: dict[str, datetime] = {}
+    if not wanted:
+        return last
     pages = cloudtrail.get_paginator("lookup_events").paginate(
         LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": event_name}],
         StartTime=start,
