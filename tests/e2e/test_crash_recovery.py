@@ -1,0 +1,137 @@
+"""Kill the bot (SIGKILL) between each pair of transitions, restart it, and count what reached
+AWS: no request is lost, no action runs twice. AWS calls are counted by moto's own recorder
+(every request that arrived over HTTP, whichever process sent it)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from bot import executor
+from bot.action_models import ActionKind, RequestState
+from bot.aws.session import ClientFactory, RegionClients
+from bot.config import Settings
+from bot.moto_fleet import MotoFleet
+from bot.services import build_services
+from bot.store import Store
+from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET
+
+S = RequestState
+REPO = Path(__file__).parents[2]
+CHILD = str(Path(__file__).with_name("crash_child.py"))
+CLI = str(Path(sys.executable).with_name("sm-cost-bot"))
+APPROVER, REQUESTER = "UAPPROVER1", "UREQUESTER"
+KEY = "123456789012:us-east-1:notebook-instance:nb-1"
+
+
+@pytest.fixture
+def env(moto_server: str, tmp_path: Path) -> dict[str, str]:
+    values = dict(os.environ)
+    values.update(
+        SMBOT_DB_PATH=str(tmp_path / "crash.db"), SMBOT_REGIONS="us-east-1",
+        SMBOT_APPROVERS=APPROVER, PYTHONPATH=str(REPO),
+    )
+    return values
+
+
+@pytest.fixture
+def recorder(moto_server: str):
+    """Count AWS operations as moto received them, from this process and its children."""
+    requests.post(f"{moto_server}/moto-api/recorder/reset-recording", timeout=10)
+    requests.post(f"{moto_server}/moto-api/recorder/start-recording", timeout=10)
+
+    def count(operation: str) -> int:
+        text = requests.get(f"{moto_server}/moto-api/recorder/download-recording", timeout=10).text
+        targets = [json.loads(line)["headers"].get("X-Amz-Target", "") for line in text.splitlines() if line]
+        return targets.count(f"SageMaker.{operation}")
+
+    yield count
+    requests.post(f"{moto_server}/moto-api/recorder/stop-recording", timeout=10)
+
+
+def services_for(env: dict[str, str]):
+    settings = Settings(db_path=env["SMBOT_DB_PATH"], regions=["us-east-1"], approvers=[APPROVER])
+    return build_services(settings, clients=ClientFactory(), store=Store(settings.db_path))
+
+
+def open_request(env: dict[str, str]) -> int:
+    services = services_for(env)
+    MotoFleet(clients=RegionClients(services.clients, "us-east-1")).notebook("nb-1")
+    opened = executor.request_action(services, ActionKind.STOP_NOTEBOOK, KEY, REQUESTER)
+    return opened.request.id
+
+
+def kill_at(point: str, request_id: int, env: dict[str, str]) -> None:
+    child = subprocess.run(
+        [sys.executable, CHILD, point, str(request_id), APPROVER],
+        env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert child.returncode == -signal.SIGKILL, child.stderr
+
+
+@pytest.mark.parametrize(
+    "point, final_state, stops",
+    [("approved", S.SUCCEEDED, 1), ("claimed", S.FAILED, 0), ("called", S.SUCCEEDED, 1)],
+)
+def test_a_killed_bot_recovers_without_losing_or_repeating_the_action(
+    env, recorder, point, final_state, stops
+) -> None:
+    request_id = open_request(env)
+    kill_at(point, request_id, env)
+    left = executor.requests_of(services_for(env)).get(request_id).state
+    assert left is (S.APPROVED if point == "approved" else S.EXECUTING)
+
+    for _ in range(2):  # restarting twice changes nothing more
+        executor.recover(services_for(env))
+    after = executor.requests_of(services_for(env)).get(request_id)
+    assert after.state is final_state
+    assert recorder("StopNotebookInstance") == stops
+
+
+def test_sm_cost_bot_run_recovers_at_start_up(env, recorder, slack_api) -> None:
+    request_id = open_request(env)
+    kill_at("called", request_id, env)
+    port = _free_port()
+    env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
+               SLACK_API_URL=slack_api.api_url)
+    bot = subprocess.Popen(
+        [CLI, "run", "--http", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        _wait_healthy(f"http://127.0.0.1:{port}/healthz", bot)  # recovery runs before serving
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        bot.communicate(timeout=30)
+    after = executor.requests_of(services_for(env)).get(request_id)
+    assert (after.state, recorder("StopNotebookInstance")) == (S.SUCCEEDED, 1)
+    assert "not re-run" in after.reason
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, limit_seconds: float = 30) -> None:
+    deadline = time.monotonic() + limit_seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the bot exited: {process.stderr.read()}")
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise AssertionError("the bot never became healthy")
