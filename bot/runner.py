@@ -60,7 +60,7 @@ def run_bot(services: Services, *, http: bool = False, host: str = "127.0.0.1", 
         print(f"sm-cost-bot: SLACK_BOT_TOKEN was not accepted by Slack: {reason}", file=sys.stderr)
         return EXIT_USAGE
 
-    from handlers.actions import recover_on_start
+    from bot.request_messages import recover_on_start
 
     recover_on_start(services, client)  # action requests a crash left approved or executing
     stop = threading.Event()

@@ -24,6 +24,7 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.cron import parse_cron
 from bot.digest_job import run_digest_job
 from bot.digest_store import last_post
+from bot.request_messages import install_request_jobs
 from bot.schedule_jobs import install_schedule_jobs
 from bot.services import Services
 
@@ -85,6 +86,7 @@ def install_digest_job(scheduler: BackgroundScheduler, services: Services, clien
 # Each feature adds its installer to this list (a one-line edit, like MIGRATION_SETS).
 JOB_INSTALLERS: list[JobInstaller] = [install_digest_job]
 JOB_INSTALLERS.append(install_schedule_jobs)
+JOB_INSTALLERS.append(install_request_jobs)
 
 
 def build_scheduler(

@@ -256,7 +256,7 @@ def test_after_a_crash_start_up_recovery_finishes_and_updates_the_messages(
     from bot.aws import actions
     from bot.store import Store
     from bot.services import build_services
-    from handlers.actions import recover_on_start
+    from bot.request_messages import recover_on_start
 
     open_stop_request(fleet, services, bolt_app, signed, slack_api)
     request = requests_of(services).all()[0]
@@ -280,3 +280,25 @@ def test_after_a_crash_start_up_recovery_finishes_and_updates_the_messages(
     updated = [c.params for c in slack_api.calls_to("chat.update")]
     assert {u["ts"] for u in updated} == {requests_of(restarted).get(request.id).message_ts, DIGEST_TS}
     assert "not re-run" in slack_api.calls_to("chat.postMessage")[0].params["text"]
+
+
+def test_the_expiry_sweep_expires_overdue_requests_and_says_so_on_both_messages(
+    fleet, services, bolt_app, signed, slack_api, slack_client
+) -> None:
+    import dataclasses
+    from datetime import timedelta
+
+    from bot.request_messages import EXPIRY_JOB_ID, expire_and_refresh
+    from bot.scheduler import build_scheduler
+
+    open_stop_request(fleet, services, bolt_app, signed, slack_api)
+    request = requests_of(services).all()[0]
+    slack_api.reset()
+    assert expire_and_refresh(services, slack_client) == []  # not yet due
+    later = dataclasses.replace(services, clock=lambda: request.expires_at + timedelta(seconds=1))
+    assert [r.id for r in expire_and_refresh(later, slack_client)] == [request.id]
+    assert requests_of(services).get(request.id).state is S.EXPIRED
+    updates = {c.params["ts"]: c.params for c in slack_api.calls_to("chat.update")}
+    assert set(updates) == {requests_of(services).get(request.id).message_ts, DIGEST_TS}
+    assert all("expired" in str(u["blocks"]) for u in updates.values())
+    assert build_scheduler(services, slack_client).get_job(EXPIRY_JOB_ID) is not None
