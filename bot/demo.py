@@ -91,6 +91,57 @@ def seed_demo_fleet(factory, now: datetime) -> None:  # noqa: ANN001 - ClientFac
     fleet(prod, "us-east-1").notebook(
         "prod-debug", instance_type="ml.c5.2xlarge", last_modified=now - timedelta(days=1, hours=6)
     )
+    seed_demo_studio(factory, now)
+
+
+def seed_demo_studio(factory, now: datetime) -> None:  # noqa: ANN001 - ClientFactory
+    """moto has no Studio apps, user profiles or spaces: answer them from records shaped like the
+    AWS API (bot.studio_standin) on every demo account-region's sagemaker client."""
+    from bot import studio_standin as studio
+
+    research = DEMO_ACCOUNTS[0]
+    where = {"account_id": research.account_id, "region": "us-east-1"}
+    domain = "d-research01"
+    for target in DEMO_ACCOUNTS:
+        for region in DEMO_REGIONS:
+            client = factory.client("sagemaker", region, target)
+            if (target, region) != (research, "us-east-1"):
+                studio.install_studio_standin(client, domains=[])
+                continue
+            studio.install_studio_standin(
+                client,
+                apps=[
+                    studio.app_record(
+                        domain_id=domain, app_type="JupyterLab", space="erin-space",
+                        instance_type="ml.g4dn.xlarge", created=now - timedelta(days=4),
+                        last_user_activity=now - timedelta(days=2, hours=5),
+                        last_health_check=now - timedelta(minutes=4), **where,
+                    ),
+                    studio.app_record(
+                        domain_id=domain, app_type="CodeEditor", space="frank-space",
+                        instance_type="ml.m5.large", created=now - timedelta(hours=30),
+                        last_user_activity=now - timedelta(minutes=12),
+                        last_health_check=now - timedelta(minutes=3), **where,
+                    ),
+                ],
+                user_profiles=[
+                    studio.user_profile_record(domain_id=domain, name=user, created=now - timedelta(days=60), **where)
+                    for user in ("erin", "frank")
+                ],
+                spaces=[
+                    studio.space_record(domain_id=domain, name="erin-space", owner="erin",
+                                        created=now - timedelta(days=60), **where),
+                    studio.space_record(domain_id=domain, name="frank-space", owner="frank",
+                                        space_settings=studio.space_idle_timeout(1440),
+                                        created=now - timedelta(days=60), **where),
+                ],
+                domains=[
+                    studio.domain_record(
+                        domain_id=domain, name="research", created=now - timedelta(days=200),
+                        default_user_settings=studio.idle_settings(None, enabled=False), **where,
+                    )
+                ],
+            )
 
 
 def run_demo(fmt: str = "text") -> int:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from bot.models import Finding, FindingKind, ScanResult
 
@@ -28,28 +29,31 @@ def usd(amount: float | None) -> str:
     return f"${amount:,.0f}/mo" if amount >= 10 else f"${amount:,.2f}/mo"
 
 
-def _kind_table(findings: Sequence[Finding], owner_tag_keys: Sequence[str]) -> Table:
-    table = Table(show_edge=False, pad_edge=False, expand=False)
-    table.add_column("resource", overflow="fold")
-    table.add_column("account / region")
-    table.add_column("type")
-    table.add_column("why", overflow="fold", max_width=60)
-    table.add_column("saving", justify="right")
-    table.add_column("owner")
+def item_saving(finding: Finding) -> str:
+    """A setting (no instance behind it) has no price to be unknown."""
+    if finding.est_monthly_savings_usd is None and finding.instance_type is None:
+        return "setting"
+    return usd(finding.est_monthly_savings_usd)
+
+
+def _kind_grid(findings: Sequence[Finding], owner_tag_keys: Sequence[str]) -> Table:
+    """Two columns (saving | what and why) read better in 80 columns than a wide table."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(justify="right", no_wrap=True, min_width=13)
+    grid.add_column(overflow="fold")
     for f in findings:
-        name = f"{f.name} [protected]" if f.protected else f.name
-        instance = f.instance_type or "-"
+        instance = f.instance_type or ""
         if f.instance_type and f.instance_count > 1:
             instance = f"{f.instance_count} × {f.instance_type}"
-        table.add_row(
-            name,
-            f"{f.account_id} / {f.region}",
-            instance,
-            f.reason,
-            usd(f.est_monthly_savings_usd),
-            f.owner(tuple(owner_tag_keys)) or "-",
-        )
-    return table
+        owner = f.owner(tuple(owner_tag_keys))
+        meta = ", ".join(p for p in (f"{f.account_id} / {f.region}", instance, owner and f"owner {owner}") if p)
+        what = Text(f.name, style="bold")
+        if f.protected:
+            what.append("  [protected: never acted on]", style="yellow")
+        what.append(f"\n{meta}", style="dim")
+        what.append(f"\n{f.reason}")
+        grid.add_row(Text(item_saving(f), style="dim" if f.protected else ""), what)
+    return grid
 
 
 def print_scan(
@@ -61,25 +65,34 @@ def print_scan(
 ) -> None:
     console = console or Console(soft_wrap=False)
     totals = result.totals
-    console.print(
-        f"[bold]{title}[/bold] — {totals.findings} findings, "
-        f"est. [bold]{usd(totals.est_monthly_savings_usd)}[/bold] to save"
-        f" (scanned {', '.join(result.regions)} at {result.generated_at:%Y-%m-%d %H:%M} UTC)"
+    header = Text(title, style="bold")
+    header.append(f" — {totals.findings} findings, est. ")
+    header.append(usd(totals.est_monthly_savings_usd), style="bold")
+    header.append(
+        f" to save (accounts {', '.join(result.accounts) or '-'}; regions"
+        f" {', '.join(result.regions)}; {result.generated_at:%Y-%m-%d %H:%M} UTC)"
     )
+    console.print(header)
     if totals.unpriced_findings:
-        console.print(f"{totals.unpriced_findings} findings have no price (not counted in the total).")
+        console.print(
+            f"{totals.unpriced_findings} findings carry no price (settings, or instance types"
+            " missing from the price table) and are not in the total."
+        )
     for kind in FindingKind:
         items = [f for f in result.findings if f.kind == kind]
         if not items:
             continue
-        subtotal = sum(f.est_monthly_savings_usd or 0.0 for f in items if not f.protected)
+        priced = [f.est_monthly_savings_usd for f in items if not f.protected and f.est_monthly_savings_usd is not None]
+        subtotal = f", {usd(sum(priced))}" if priced else ""
         console.print()
-        console.print(f"[bold]{KIND_TITLES[kind]}[/bold] ({len(items)}, {usd(subtotal)})")
-        console.print(_kind_table(items, owner_tag_keys))
+        console.print(Text(f"{KIND_TITLES[kind]} ({len(items)}{subtotal})", style="bold"))
+        console.print(_kind_grid(items, owner_tag_keys))
     if not result.findings:
         console.print("Nothing to flag.")
     if result.errors:
         console.print()
-        console.print(f"[bold red]{len(result.errors)} parts could not be read[/bold red] (not shown as clean):")
+        console.print(
+            Text(f"{len(result.errors)} parts could not be read (not shown as clean):", style="bold red")
+        )
         for e in result.errors:
             console.print(f"  {e.account_id} {e.region}: {e.operation}: {e.message}", markup=False)

@@ -1,0 +1,35 @@
+"""`sm-cost-bot demo`: the embedded default, run as a user runs it."""
+
+import json
+import subprocess
+import sys
+
+
+def _demo(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo", *args], capture_output=True, text=True, timeout=180
+    )
+
+
+def test_demo_prints_a_digest_with_every_kind_and_the_protected_resource():
+    run = _demo()
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    for title in ("Idle notebook instances", "Idle Studio apps", "Studio idle shutdown", "Endpoints with no invocations", "Training jobs that could use managed Spot"):
+        assert title in out
+    assert "compliance-audit-notebook  [protected: never acted on]" in out
+    assert "churn-model-v2" not in out  # it has traffic
+    assert "Traceback" not in run.stderr
+
+
+def test_demo_json_has_findings_totals_and_no_errors():
+    run = _demo("--format", "json")
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    names = {f["name"] for f in doc["findings"]}
+    assert {"bob-gpu-experiments", "llm-eval", "sentiment-staging", "bert-pretrain-1101"} <= names
+    assert not names & {"alice-exploration", "churn-model-v2", "fraud-serverless", "warm-pool-sweep", "resnet-finetune-0405"}
+    assert doc["errors"] == []
+    protected = {f["name"] for f in doc["findings"] if f["protected"]}
+    assert protected == {"compliance-audit-notebook", "payments-scoring"}
+    assert doc["totals"]["est_monthly_savings_usd"] > 0
