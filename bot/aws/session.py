@@ -6,6 +6,7 @@ CLI reaches moto_server in tests and how users reach VPC endpoints or proxies.
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,12 +17,19 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from bot.config import AccountTarget
 
-RETRY_CONFIG = Config(
-    retries={"mode": "adaptive", "max_attempts": 8},
-    connect_timeout=5,
-    read_timeout=30,
-    max_pool_connections=20,
-)
+DEFAULT_MAX_ATTEMPTS = 8
+
+
+def retry_config() -> Config:
+    """botocore's `adaptive` mode (client-side rate limiting on throttles) with 8 attempts;
+    `AWS_MAX_ATTEMPTS` still overrides the count, as for any AWS SDK."""
+    attempts = int(os.environ.get("AWS_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
+    return Config(
+        retries={"mode": "adaptive", "total_max_attempts": max(attempts, 1)},
+        connect_timeout=5,
+        read_timeout=30,
+        max_pool_connections=20,
+    )
 SESSION_NAME = "sm-cost-bot"
 
 
@@ -56,7 +64,7 @@ class ClientFactory:
     share while creating clients, so creation is serialised; clients themselves are)."""
 
     base_session: Any = None
-    config: Config = RETRY_CONFIG
+    config: Config = field(default_factory=retry_config)
     _sessions: dict[str, Any] = field(default_factory=dict)
     _clients: dict[tuple[str, str, str], Any] = field(default_factory=dict)
     _account_ids: dict[str, str] = field(default_factory=dict)
