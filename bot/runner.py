@@ -19,7 +19,7 @@ from bot.slack_client import build_web_client
 
 logger = logging.getLogger(__name__)
 
-EXIT_OK, EXIT_USAGE = 0, 2
+EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE = 0, 1, 2
 
 
 def missing_settings(services: Services, *, http: bool) -> list[str]:
@@ -54,11 +54,14 @@ def run_bot(services: Services, *, http: bool = False, host: str = "127.0.0.1", 
 
     client = build_web_client(services.settings)
     try:
-        app = build_app(services, client)  # calls auth.test: a bad token stops here
-    except Exception as exc:  # noqa: BLE001 - Bolt wraps auth.test failures in BoltError
-        reason = exc.response.get("error") if isinstance(exc, SlackApiError) else exc
-        print(f"sm-cost-bot: SLACK_BOT_TOKEN was not accepted by Slack: {reason}", file=sys.stderr)
+        client.auth_test()  # a bad token or an unreachable Slack stops here, in one line
+    except SlackApiError as exc:
+        print(f"sm-cost-bot: SLACK_BOT_TOKEN was not accepted by Slack: {exc.response.get('error')}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:
+        print(f"sm-cost-bot: cannot reach the Slack API at {client.base_url}: {exc}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    app = build_app(services, client, token_verification_enabled=False)  # verified just above
 
     from bot.request_messages import recover_on_start
 
@@ -77,7 +80,11 @@ def run_bot(services: Services, *, http: bool = False, host: str = "127.0.0.1", 
             server.stop()
         else:
             handler = socket_mode_handler(app, services.settings.slack_app_token)
-            handler.connect()
+            try:
+                handler.connect()
+            except SlackApiError as exc:
+                print(f"sm-cost-bot: SLACK_APP_TOKEN was not accepted by Slack: {exc.response.get('error')}", file=sys.stderr)
+                return EXIT_USAGE
             logger.info("Socket Mode: connected")
             stop.wait()
             handler.close()

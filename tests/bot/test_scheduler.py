@@ -15,6 +15,7 @@ from bot.scheduler import (
     DIGEST_JOB_ID,
     DIGEST_MISFIRE_GRACE_SECONDS,
     build_scheduler,
+    install_digest_job,
     missed_digest_at,
 )
 from tests.fakes.findings import finding
@@ -24,6 +25,11 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 def with_settings(services, **updates):
     return dataclasses.replace(services, settings=services.settings.model_copy(update=updates))
+
+
+def digest_scheduler(services, client=None):
+    """Only the digest's installer: other features' jobs are theirs to test."""
+    return build_scheduler(services, client, installers=[install_digest_job])
 
 
 def fire_times(trigger, start: datetime, count: int) -> list[datetime]:
@@ -41,7 +47,7 @@ def digest_services(services):
 
 
 def test_the_digest_job_uses_the_cron_in_the_configured_zone(digest_services):
-    job = build_scheduler(digest_services, client=None).get_job(DIGEST_JOB_ID)
+    job = digest_scheduler(digest_services).get_job(DIGEST_JOB_ID)
 
     assert job.misfire_grace_time == DIGEST_MISFIRE_GRACE_SECONDS
     assert job.coalesce is True
@@ -56,7 +62,7 @@ def test_the_digest_job_uses_the_cron_in_the_configured_zone(digest_services):
     ],
 )
 def test_the_default_cron_fires_at_nine_local_on_weekdays_only_across_dst(digest_services, start, utc_hour):
-    trigger = build_scheduler(digest_services, client=None).get_job(DIGEST_JOB_ID).trigger
+    trigger = digest_scheduler(digest_services).get_job(DIGEST_JOB_ID).trigger
 
     times = fire_times(trigger, start, 10)
 
@@ -68,7 +74,7 @@ def test_the_default_cron_fires_at_nine_local_on_weekdays_only_across_dst(digest
 
 
 def test_crontab_weekday_numbers_mean_what_crontab_means(digest_services):
-    trigger = build_scheduler(with_settings(digest_services, digest_cron="30 8 * * 1,3"), client=None).get_job(DIGEST_JOB_ID).trigger
+    trigger = digest_scheduler(with_settings(digest_services, digest_cron="30 8 * * 1,3")).get_job(DIGEST_JOB_ID).trigger
 
     times = fire_times(trigger, datetime(2026, 11, 23, tzinfo=UTC), 4)  # from a Monday
 
@@ -76,7 +82,7 @@ def test_crontab_weekday_numbers_mean_what_crontab_means(digest_services):
 
 
 def test_no_digest_job_without_a_channel(services):
-    assert build_scheduler(services, client=None).get_job(DIGEST_JOB_ID) is None
+    assert digest_scheduler(services).get_job(DIGEST_JOB_ID) is None
 
 
 def test_installers_add_their_jobs_to_the_same_scheduler(digest_services):
@@ -93,7 +99,7 @@ def test_installers_add_their_jobs_to_the_same_scheduler(digest_services):
 
 
 def test_a_digest_missed_within_the_grace_period_is_posted_at_start_up(digest_services):
-    trigger = build_scheduler(digest_services, client=None).get_job(DIGEST_JOB_ID).trigger
+    trigger = digest_scheduler(digest_services).get_job(DIGEST_JOB_ID).trigger
     due = datetime(2026, 11, 26, 9, 0, tzinfo=BERLIN)
 
     assert missed_digest_at(digest_services, trigger, due + timedelta(minutes=20)) == due
@@ -102,7 +108,7 @@ def test_a_digest_missed_within_the_grace_period_is_posted_at_start_up(digest_se
 
 
 def test_a_digest_already_posted_is_not_posted_again(digest_services):
-    trigger = build_scheduler(digest_services, client=None).get_job(DIGEST_JOB_ID).trigger
+    trigger = digest_scheduler(digest_services).get_job(DIGEST_JOB_ID).trigger
     due = datetime(2026, 11, 26, 9, 0, tzinfo=BERLIN)
     record_post(
         digest_services.store, scan_id=None, channel="C0DIGEST", ts="1.1",
@@ -119,7 +125,7 @@ def test_the_catch_up_job_posts_the_digest(digest_services, slack_client, slack_
     services = with_settings(digest_services, digest_cron=cron)
     services.store.save_scan(ScanResult(generated_at=datetime.now(UTC), findings=[finding("nb-cron")]))
 
-    scheduler = build_scheduler(services, slack_client)
+    scheduler = digest_scheduler(services, slack_client)
     assert scheduler.get_job(DIGEST_CATCH_UP_JOB_ID) is not None
     scheduler.start()
     try:

@@ -101,3 +101,13 @@ def test_a_token_slack_rejects_exits_2_with_one_line(bot_env, slack_api):
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN was not accepted by Slack" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_unreachable_slack_api_ends_in_one_line_not_a_trace(bot_env):
+    bot_env["SLACK_API_URL"] = f"http://127.0.0.1:{free_port()}/api/"
+
+    result = run(["run", "--http", "--port", str(free_port())], bot_env)
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("sm-cost-bot: cannot reach the Slack API at http://127.0.0.1:")
+    assert "Traceback" not in result.stderr
