@@ -74,3 +74,19 @@ def test_every_finding_kind_has_a_terminal_title():
     from reports.text import KIND_TITLES
 
     assert set(KIND_TITLES) == set(FindingKind)
+
+
+def _manifest_commands() -> list[str]:
+    manifest = yaml.safe_load((ROOT / "slack-manifest.yaml").read_text())
+    return [c["command"] for c in manifest["features"]["slash_commands"]]
+
+
+@pytest.mark.parametrize("command", _manifest_commands())
+def test_every_manifest_command_has_a_listener(command, bolt_app, signed):
+    response = bolt_app.dispatch(signed.command(command, "help").bolt_request())
+    assert response.status == 200, f"{command} is in the manifest but no listener answers it"
+
+
+def test_every_manifest_command_is_in_the_readme():
+    for command in _manifest_commands():
+        assert f"`{command}" in README, command
