@@ -312,3 +312,19 @@ def test_a_delete_at_one_off_deletes_the_endpoint_once(
     assert aws_calls["DeleteEndpoint"] == 1
     assert get_schedule(timed.store, record.id).status is ScheduleStatus.DONE
     assert sync_jobs(BackgroundScheduler(timezone=UTC), timed)["added"] == 0
+
+
+def test_a_0230_job_firing_twice_when_clocks_go_back_acts_once(
+    timed: Services, clock: Clock, fleet: MotoFleet, aws_calls: Counter
+) -> None:
+    fleet.notebook(NOTEBOOK)
+    clock.at = berlin(2026, 10, 24, 12, 0)
+    record = schedule(timed, recurring_rule(DAYS, None, "02:30", "Europe/Berlin"))
+    # APScheduler runs the job at both 02:30s of 25 October: 00:30 UTC (CEST) and 01:30 UTC (CET)
+    clock.at = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    first = run_due(timed, record.id)
+    clock.at = datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
+    second = run_due(timed, record.id)
+    assert (first.fired, first.code) == (True, "done")
+    assert (second.fired, second.planned) == (False, first.planned)
+    assert aws_calls["StopNotebookInstance"] == 1
