@@ -65,29 +65,32 @@ def run_bot(services: Services, *, http: bool = False, host: str = "127.0.0.1", 
 
     from bot.request_messages import recover_on_start
 
-    recover_on_start(services, client)  # action requests a crash left approved or executing
     stop = threading.Event()
-    _stop_on_signals(stop)
-    scheduler = build_scheduler(services, client)
-    scheduler.start()
-    try:
-        if http:
-            from bot.http_server import HttpServer
+    _stop_on_signals(stop)  # from here on, SIGTERM ends in a clean shutdown
+    recover_on_start(services, client)  # action requests a crash left approved or executing: before serving
+    # Then the transport: a port in use or a rejected app token fails before anything is scheduled.
+    if http:
+        from bot.http_server import HttpServer
 
-            server = HttpServer(wsgi_app(app), host, port).start()
-            logger.info("HTTP mode: POST %s/slack/events, GET %s/healthz", server.url, server.url)
-            stop.wait()
-            server.stop()
-        else:
-            handler = socket_mode_handler(app, services.settings.slack_app_token)
-            try:
-                handler.connect()
-            except SlackApiError as exc:
-                print(f"sm-cost-bot: SLACK_APP_TOKEN was not accepted by Slack: {exc.response.get('error')}", file=sys.stderr)
-                return EXIT_USAGE
-            logger.info("Socket Mode: connected")
-            stop.wait()
-            handler.close()
+        server = HttpServer(wsgi_app(app), host, port).start()
+        logger.info("HTTP mode: POST %s/slack/events, GET %s/healthz", server.url, server.url)
+        stop_transport = server.stop
+    else:
+        handler = socket_mode_handler(app, services.settings.slack_app_token)
+        try:
+            handler.connect()
+        except SlackApiError as exc:
+            print(f"sm-cost-bot: SLACK_APP_TOKEN was not accepted by Slack: {exc.response.get('error')}", file=sys.stderr)
+            return EXIT_USAGE
+        logger.info("Socket Mode: connected")
+        stop_transport = handler.close
+
+    scheduler = build_scheduler(services, client)
+    try:
+        scheduler.start()
+        stop.wait()
     finally:
-        scheduler.shutdown(wait=False)
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        stop_transport()
     return EXIT_OK

@@ -111,3 +111,15 @@ def test_an_unreachable_slack_api_ends_in_one_line_not_a_trace(bot_env):
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith("sm-cost-bot: cannot reach the Slack API at http://127.0.0.1:")
     assert "Traceback" not in result.stderr
+
+
+def test_socket_mode_with_an_app_token_slack_rejects_exits_2_with_one_line(bot_env, slack_api):
+    bot_env["SLACK_APP_TOKEN"] = "xapp-rejected"
+    slack_api.respond_with("apps.connections.open", {"ok": False, "error": "invalid_auth"})
+
+    result = run(["run"], bot_env)
+
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == "sm-cost-bot: SLACK_APP_TOKEN was not accepted by Slack: invalid_auth"
+    assert "Traceback" not in result.stderr
+    assert slack_api.calls_to("apps.connections.open")[0].headers["authorization"] == "Bearer xapp-rejected"
