@@ -166,7 +166,7 @@ def transition(
     """Compare-and-set `request.state → new` and audit it; False if someone else moved it first."""
     if not can_transition(request.state, new):
         raise TransitionError(f"request #{request.id}: {request.state} → {new} is not allowed")
-    with requests._tx(db) as tx:
+    with requests.joined_transaction(db) as tx:
         won = requests.compare_and_set(
             request.id, request.state, new, now,
             reason=reason, aws_request_id=aws_request_id, db=tx,

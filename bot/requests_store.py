@@ -143,7 +143,7 @@ class RequestStore:
         self.store = store
 
     @contextmanager
-    def _tx(self, db: Database | None) -> Iterator[Database]:
+    def joined_transaction(self, db: Database | None) -> Iterator[Database]:
         """Join the caller's transaction, or open one."""
         if db is not None:
             yield db
@@ -175,7 +175,7 @@ class RequestStore:
         db: Database | None = None,
     ) -> tuple[ActionRequest, bool]:
         """Insert a request; with an idempotency key already used, return that one (created=False)."""
-        with self._tx(db) as tx:
+        with self.joined_transaction(db) as tx:
             if idempotency_key is not None:
                 existing = list(
                     tx.query(
@@ -236,7 +236,7 @@ class RequestStore:
         db: Database | None = None,
     ) -> bool:
         """Move a request from `expected` to `new`; False when another caller moved it first."""
-        with self._tx(db) as tx:
+        with self.joined_transaction(db) as tx:
             cursor = tx.execute(
                 "UPDATE action_requests SET state = ?, updated_at = ?,"
                 " reason = COALESCE(?, reason), aws_request_id = COALESCE(?, aws_request_id)"
@@ -294,7 +294,7 @@ class RequestStore:
         detail: str | None = None,
         db: Database | None = None,
     ) -> None:
-        with self._tx(db) as tx:
+        with self.joined_transaction(db) as tx:
             tx.execute(
                 "INSERT INTO audit (at, actor, event, request_id, action, resource_key,"
                 " from_state, to_state, outcome, aws_request_id, dry_run, detail)"

@@ -308,3 +308,50 @@ def test_a_crash_inside_a_vote_rolls_the_vote_back(world: World, monkeypatch: py
     vote, outcome = world.approve(request.id)
     assert vote.decided_now and outcome.state is S.SUCCEEDED
     assert world.calls("StopNotebookInstance") == 1
+
+
+def test_an_idle_studio_app_is_deleted_with_the_parameters_its_finding_carries(tmp_path: Path) -> None:
+    """moto has no Studio apps: the real API shapes through botocore's Stubber."""
+    import boto3
+    from botocore.stub import Stubber
+
+    from bot.models import Finding, FindingKind, ResourceType
+    from bot.services import build_services
+    from bot.store import Store
+
+    client = boto3.client("sagemaker", region_name=REGION)
+    stub = Stubber(client)
+
+    class StubbedFactory:
+        def client(self, service: str, region: str, target: object = None) -> object:
+            assert (service, region, target) == ("sagemaker", REGION, None)
+            return client
+
+    app = {"DomainId": "d-abc", "SpaceName": "team-space", "AppType": "JupyterLab", "AppName": "default"}
+    arn = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:app/d-abc/team-space/jupyterlab/default"
+    described = {"AppArn": arn, "Status": "InService", **app,
+                 "LastUserActivityTimestamp": datetime(2026, 3, 1, tzinfo=UTC)}
+    for _ in range(2):  # at request time, then the re-read before acting
+        stub.add_response("describe_app", described, app)
+        stub.add_response("list_tags", {"Tags": []}, {"ResourceArn": arn})
+    stub.add_response("delete_app", {"ResponseMetadata": {"RequestId": "del-1"}}, app)
+
+    finding = Finding(
+        kind=FindingKind.IDLE_STUDIO_APP, resource_type=ResourceType.STUDIO_APP,
+        name="d-abc/team-space/JupyterLab/default", arn=arn, account_id=ACCOUNT, region=REGION,
+        reason="idle", detected_at=datetime(2026, 3, 2, tzinfo=UTC),
+        evidence={"domain_id": "d-abc", "app_type": "JupyterLab", "space": "team-space",
+                  "user_profile": None},
+    )
+    settings = action_settings(tmp_path / "bot.db")
+    services = build_services(settings, clients=StubbedFactory(), store=Store(settings.db_path))
+    with stub:
+        opened = executor.request_action(
+            services, ActionKind.DELETE_STUDIO_APP, finding.key, REQUESTER,
+            params=executor.params_for(finding),
+        )
+        _, outcome = executor.vote_and_run(
+            services, opened.request.id, APPROVERS[0], Vote.APPROVE, APPROVERS
+        )
+    stub.assert_no_pending_responses()
+    assert (outcome.code, outcome.state, outcome.aws_request_id) == (OutcomeCode.DONE, S.SUCCEEDED, "del-1")
