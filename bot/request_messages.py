@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import approvals, executor
 from bot.action_models import ActionRequest, Outcome
+from bot.digest_store import items_for
 from bot.requests_store import RequestStore
 from bot.services import Services
 from reports.requests import item_mark, mark_item, request_blocks, request_text
@@ -45,16 +46,39 @@ class RequestMessages:
         except SlackApiError as exc:
             logger.warning("chat.postEphemeral failed: %s", exc.response.get("error"))
 
-    def post(self, client: WebClient, request: ActionRequest, channel: str, thread_ts: str | None) -> None:
+    def place_for(
+        self, resource_key: str, channel: str | None, message: dict[str, Any]
+    ) -> tuple[str | None, str | None]:
+        """Where a request goes: the clicked message's thread; for a click on an ephemeral
+        listing (no message), the thread of the newest digest showing the resource; else the
+        channel of the click, or SMBOT_DIGEST_CHANNEL."""
+        if message.get("ts"):
+            return channel, message.get("thread_ts") or message["ts"]
+        shown = items_for(self.services.store, resource_key)
+        if shown:
+            return shown[0].channel, shown[0].thread_ts or shown[0].ts
+        return channel or self.services.settings.digest_channel, None
+
+    def post(
+        self, client: WebClient, request: ActionRequest, channel: str | None, thread_ts: str | None
+    ) -> bool:
+        """Post the request message; False when Slack refused (e.g. the bot is not in the channel)."""
+        if not channel:
+            return False
         votes = self.requests.votes(request.id)
-        posted = client.chat_postMessage(
-            channel=channel, thread_ts=thread_ts,
-            text=request_text(request, votes, self.needed()),
-            blocks=[b.to_dict() for b in request_blocks(request, votes, self.needed())],
-        )
+        try:
+            posted = client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts,
+                text=request_text(request, votes, self.needed()),
+                blocks=[b.to_dict() for b in request_blocks(request, votes, self.needed())],
+            )
+        except SlackApiError as exc:
+            logger.warning("posting request #%s in %s failed: %s", request.id, channel, exc.response.get("error"))
+            return False
         self.requests.set_messages(
             request.id, channel=channel, message_ts=posted["ts"], thread_ts=thread_ts
         )
+        return True
 
     def mark_digest_item(
         self, client: WebClient, request: ActionRequest, channel: str, message: dict[str, Any]

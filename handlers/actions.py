@@ -70,7 +70,14 @@ def register(app: App, services: Services) -> None:
                 f" ({request.state}), asked by <@{request.requester}>: see the thread.",
             )
             return
-        messages.post(client, request, channel, message.get("thread_ts") or message.get("ts"))
+        where, thread_ts = messages.place_for(value, channel, message)
+        if not messages.post(client, request, where, thread_ts):
+            messages.ephemeral(
+                client, channel, user,
+                f"Request #{request.id} to {request.action.verb} {key.name} is open, but I could"
+                " not post it for approvers here: they can find it with /sm-approvals.",
+            )
+            return
         messages.mark_digest_item(client, request, channel, message)
 
     def decide(choice: Vote):
@@ -116,10 +123,15 @@ def register(app: App, services: Services) -> None:
                 f"Restore request #{opened.request.id} is already open ({opened.request.state}).",
             )
             return
-        messages.post(
+        if not messages.post(
             client, opened.request, deleted.channel or channel,
             deleted.thread_ts or deleted.message_ts or message.get("ts"),
-        )
+        ):
+            messages.ephemeral(
+                client, channel, user,
+                f"Restore request #{opened.request.id} is open; approvers can find it with"
+                " /sm-approvals.",
+            )
 
     for action_id in VERBS:
         app.action(action_id)(ack=_ack, lazy=[open_from_item])

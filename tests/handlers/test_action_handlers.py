@@ -3,7 +3,9 @@ records them), moto behind. Authorisation failures change nothing and are audite
 
 from __future__ import annotations
 
+import json
 import time
+from urllib.parse import parse_qs
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -302,3 +304,29 @@ def test_the_expiry_sweep_expires_overdue_requests_and_says_so_on_both_messages(
     assert set(updates) == {requests_of(services).get(request.id).message_ts, DIGEST_TS}
     assert all("expired" in str(u["blocks"]) for u in updates.values())
     assert build_scheduler(services, slack_client).get_job(EXPIRY_JOB_ID) is not None
+
+
+def test_a_click_in_an_ephemeral_listing_posts_the_request_in_the_digest_thread(
+    fleet, services, bolt_app, signed, slack_api
+) -> None:
+    from bot.digest_store import DigestItem, record_items, record_post
+
+    fleet.notebook("nb-1")
+    nb = finding(ResourceType.NOTEBOOK_INSTANCE, "nb-1", FindingKind.IDLE_NOTEBOOK, 36.5)
+    digest_with(services, nb)
+    digest_id = record_post(
+        services.store, scan_id=None, channel="C0DIGEST", ts="1700000300.000300",
+        finding_count=1, est_monthly_savings_usd=36.5, now=datetime.now(UTC),
+    )
+    record_items(services.store, digest_id, [DigestItem(
+        finding_key=nb.key, scan_id=None, channel="C0DIGEST", ts="1700000300.000300",
+        thread_ts=None, block_id="item:x",
+    )])
+    click = signed.click(ActionId.STOP, nb.key, user=REQUESTER, channel="D0DM")
+    # the listing is ephemeral: Slack sends no message with the click
+    payload = json.loads(parse_qs(click.body)["payload"][0])
+    payload.pop("message")
+    payload["container"]["is_ephemeral"] = True
+    assert send(bolt_app, signed.payload(payload)) == 200
+    posted = slack_api.wait_for("chat.postMessage")[0].params
+    assert (posted["channel"], posted["thread_ts"]) == ("C0DIGEST", "1700000300.000300")
