@@ -330,3 +330,34 @@ def test_a_click_in_an_ephemeral_listing_posts_the_request_in_the_digest_thread(
     assert send(bolt_app, signed.payload(payload)) == 200
     posted = slack_api.wait_for("chat.postMessage")[0].params
     assert (posted["channel"], posted["thread_ts"]) == ("C0DIGEST", "1700000300.000300")
+
+
+def test_fifty_simultaneous_approve_clicks_over_http_stop_the_notebook_once(
+    fleet, services, bolt_app, signed, slack_api, http_app, counter, settings
+) -> None:
+    import threading
+
+    crowd = [f"UCROWD{i:03d}" for i in range(50)]
+    settings.approvers.extend(crowd)
+    open_stop_request(fleet, services, bolt_app, signed, slack_api)
+    request = requests_of(services).all()[0]
+    clicks = [signed.click(ActionId.APPROVE, str(request.id), user=u, channel=CHANNEL) for u in crowd]
+    barrier = threading.Barrier(len(clicks))
+    statuses: list[int] = []
+
+    def click(signed_request) -> None:
+        barrier.wait()
+        statuses.append(signed_request.post(http_app).status_code)
+
+    threads = [threading.Thread(target=click, args=(c,)) for c in clicks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * 50
+    told = slack_api.wait_for("chat.postEphemeral", 49)
+    slack_api.wait_for("chat.postMessage", 2)  # the request, then the one result reply
+    assert counter.calls["StopNotebookInstance"] == 1
+    assert all("already approved by" in c.params["text"] for c in told)
+    assert len(requests_of(services).votes(request.id)) == 1
+    assert requests_of(services).get(request.id).state is S.SUCCEEDED
