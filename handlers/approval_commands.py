@@ -54,14 +54,15 @@ def register(app: App, services: Services, directory: ApproverDirectory) -> None
         user = body["user_id"]
         approvers = directory.approvers(client)
         now = services.clock()
-        mine = []
+        mine, votes = [], {}
         for request in requests.in_states(RequestState.REQUESTED):
+            votes[request.id] = requests.votes(request.id)
             decision = approvals.may_approve(
-                request, user, approvers, services.settings, now, requests.votes(request.id)
+                request, user, approvers, services.settings, now, votes[request.id]
             )
             if decision.allowed:
                 mine.append(request)
-        text, blocks = pending_blocks(mine, services.settings.required_approvals)
+        text, blocks = pending_blocks(mine, services.settings.required_approvals, votes)
         _ephemeral(respond, text, blocks)
 
     def ack_audit(ack: Ack, body: dict[str, Any]) -> None:

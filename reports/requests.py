@@ -191,8 +191,13 @@ def mark_item(
     return out, found
 
 
-def pending_blocks(requests: Sequence[ActionRequest], needed: int) -> tuple[str, list[Block]]:
-    """/sm-approvals: requests the caller may approve, each with its buttons."""
+def pending_blocks(
+    requests: Sequence[ActionRequest],
+    needed: int,
+    votes_by_request: dict[int, list[Approval]] | None = None,
+) -> tuple[str, list[Block]]:
+    """/sm-approvals: requests the caller may approve, each with its buttons and votes so far."""
+    votes_by_request = votes_by_request or {}
     if not requests:
         return "Nothing is waiting for your approval.", [SectionBlock(
             text=MarkdownTextObject(text="Nothing is waiting for your approval. :tada:")
@@ -202,7 +207,7 @@ def pending_blocks(requests: Sequence[ActionRequest], needed: int) -> tuple[str,
     ))]
     shown = 0
     for request in requests:
-        item = request_blocks(request, [], needed)
+        item = request_blocks(request, votes_by_request.get(request.id, []), needed)
         if len(blocks) + len(item) > MAX_BLOCKS - 1:
             break
         blocks.extend(item)
