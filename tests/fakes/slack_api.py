@@ -82,7 +82,9 @@ class SlackApiStandIn:
         return f"{self.url}/api/"
 
     def start(self) -> SlackApiStandIn:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
