@@ -180,6 +180,8 @@ def build_digest(
     thread: list[DigestMessage] = []
     while rest and len(thread) < MAX_THREAD_REPLIES:
         part, rest = pack(rest, MAX_BLOCKS - 1, THREAD_ITEMS_PER_REPLY, per_kind_heading=True)
+        if not part:
+            break
         part = _grouped(part, kind_order)
         first = len(shown) + sum(len(m.findings) for m in thread) + 1
         label = f"Continued: items {first}–{first + len(part) - 1} of {len(findings)}"

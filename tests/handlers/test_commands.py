@@ -326,3 +326,10 @@ def test_many_people_asking_during_one_slow_scan_are_all_acked_and_share_it(http
     release.set()
     assert len(slack_api.wait_for("response_url", count=40)) == 40
     assert len(scans) == 1
+
+
+def test_a_body_larger_than_any_slack_payload_gets_413(http_app, signed):
+    response = signed.sign("text=" + "x" * 1_000_001).post(http_app)
+
+    assert response.status_code == 413
+    assert signed.command("/sm-help").post(http_app).status_code == 200
