@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
+
 from bot.action_models import (
     ActionRequest,
     Approval,

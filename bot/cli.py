@@ -106,7 +106,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     raise UsageError(f"unknown command {args.command}")
 
 
-def _scan(services, args: argparse.Namespace) -> int:  # noqa: ANN001
+def _scan(services, args: argparse.Namespace) -> int:
     from reports.text import print_scan
 
     for region in args.regions or []:
@@ -134,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # noqa: BLE001 - one line for people, --debug for the trace
+    except Exception as exc:
         if args.debug:
             raise
         print(f"sm-cost-bot: error: {type(exc).__name__}: {exc}", file=sys.stderr)

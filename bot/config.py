@@ -163,7 +163,7 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (an IANA name like Europe/Berlin)")
+            raise ValueError(f"unknown time zone {value!r} (an IANA name like Europe/Berlin)") from None
         return value
 
     @field_validator("digest_cron")

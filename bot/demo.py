@@ -24,7 +24,7 @@ DEMO_ACCOUNTS = (
 DEMO_REGIONS = ("us-east-1", "us-west-2")
 
 
-def seed_demo_fleet(factory, now: datetime) -> None:  # noqa: ANN001 - ClientFactory
+def seed_demo_fleet(factory, now: datetime) -> None:
     """What a mid-size ML platform looks like on a Tuesday morning."""
     from bot.aws.session import RegionClients
     from bot.moto_fleet import MotoFleet
@@ -94,7 +94,7 @@ def seed_demo_fleet(factory, now: datetime) -> None:  # noqa: ANN001 - ClientFac
     seed_demo_studio(factory, now)
 
 
-def seed_demo_studio(factory, now: datetime) -> None:  # noqa: ANN001 - ClientFactory
+def seed_demo_studio(factory, now: datetime) -> None:
     """moto has no Studio apps, user profiles or spaces: answer them from records shaped like the
     AWS API (bot.studio_standin) on every demo account-region's sagemaker client."""
     from bot import studio_standin as studio

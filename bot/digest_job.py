@@ -150,7 +150,7 @@ def run_digest_job(services: Services, client: WebClient) -> None:
     """The scheduler's entry point: never raises into APScheduler (it would only log a trace)."""
     try:
         posted = post_digest(services, client)
-    except Exception:  # noqa: BLE001 - the next run is tomorrow; the log has the trace
+    except Exception:
         logger.exception("digest job failed")
         return
     if posted is not None:

@@ -133,7 +133,7 @@ def request_action(
 
     try:
         observation = actions.observe(clients_for(services, key), key, params)
-    except Exception as exc:  # noqa: BLE001 - any read failure is told to the clicker
+    except Exception as exc:
         return refuse(f"could not read {key.resource_type} {key.name}: {error_message(exc)}", "error")
     if action is ActionKind.RESTORE_ENDPOINT and (
         restore_of is None or requests.deleted_endpoint(restore_of) is None
@@ -255,7 +255,7 @@ def run_request(services: Services, request_id: int, actor: str = "system") -> O
             invocations = actions.invocations_since(
                 clients, key.name, observation.variants, request.created_at, services.clock()
             )
-    except Exception as exc:  # noqa: BLE001 - an unreadable resource is never acted on
+    except Exception as exc:
         return _finish(
             services, request, S.FAILED, OutcomeCode.ERROR,
             f"could not re-read {key.resource_type} {key.name}: {error_message(exc)};"
@@ -301,7 +301,7 @@ def run_request(services: Services, request_id: int, actor: str = "system") -> O
                 outcome=snapshot["EndpointConfigName"],
             )
         aws_id = actions.perform(clients, request.action, key, request.params, saved)
-    except Exception as exc:  # noqa: BLE001 - AWS refused: the request fails with its words
+    except Exception as exc:
         requests.audit(
             now=services.clock(), actor=actor, event="aws-call", request=request,
             from_state=S.EXECUTING, to_state=S.EXECUTING, outcome="error",
@@ -334,7 +334,7 @@ def reconcile(services: Services, request: ActionRequest) -> Outcome:
     key = request.key
     try:
         observation = actions.observe(clients_for(services, key), key, request.params)
-    except Exception as exc:  # noqa: BLE001 - unreadable now: left executing, retried next start
+    except Exception as exc:
         return _outcome(
             request, OutcomeCode.ERROR, S.EXECUTING,
             f"could not read {key.name} to reconcile: {error_message(exc)}",

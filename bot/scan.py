@@ -24,7 +24,7 @@ def _resolve_account(
     try:
         factory.client("sagemaker", region, target)  # forces AssumeRole for role targets
         return factory.account_id(target, region), None
-    except Exception as exc:  # noqa: BLE001 - any failure is reported, none aborts the scan
+    except Exception as exc:
         return None, ScanError(
             account_id=target.account_id if target else "unknown",
             region=region,
@@ -54,7 +54,7 @@ def _scan_one(
     )
     try:
         findings = SCANNERS[kind].scan(ctx)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         ctx.report_error(f"scan {kind}", exc, kind)
         findings = []
     return findings, ctx.errors

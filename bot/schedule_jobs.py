@@ -92,7 +92,7 @@ def fire(services: Services, record: ScheduleRecord, due: DueFiring) -> FiringRe
             origin="schedule",
         )
         code, message = str(outcome.code), outcome.message
-    except Exception as exc:  # noqa: BLE001 - a failed firing is recorded, the scheduler goes on
+    except Exception as exc:
         logger.exception("schedule #%s %s failed", record.id, due.action)
         code, message = "error", f"{type(exc).__name__}: {exc}"
     record_firing_outcome(services.store, record.id, due.planned, code, message)

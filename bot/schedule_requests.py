@@ -86,7 +86,7 @@ def check_resource(services: Services, key: ResourceKey) -> str | None:
     """Why this resource cannot be scheduled (gone, protected, unreadable), or None."""
     try:
         seen = actions.observe(executor.clients_for(services, key), key, {})
-    except Exception as exc:  # noqa: BLE001 - an unreadable resource is not scheduled
+    except Exception as exc:
         return f"could not read {key.resource_type} {key.name}: {error_message(exc)}"
     if seen.state == actions.ABSENT:
         return f"there is no {key.resource_type} named {key.name} in {key.account_id} {key.region}"
@@ -106,7 +106,7 @@ def find_resource(services: Services, name: str, resource_type: ResourceType) ->
             )
             try:
                 state = actions.observe(executor.clients_for(services, key), key, {}).state
-            except Exception:  # noqa: BLE001 - unreadable here; maybe readable elsewhere
+            except Exception:
                 continue
             if state != actions.ABSENT:
                 return key

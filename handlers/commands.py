@@ -126,13 +126,13 @@ def _answer_safely(
     def _run(word: FindingFilter, command: dict[str, Any], respond: Respond) -> None:
         try:
             reply = work({"filter": word, "user": command.get("user_id")})
-        except Exception:  # noqa: BLE001 - logged with a ref, the user gets a sentence
+        except Exception:
             ref = uuid.uuid4().hex[:8]
             logger.exception("%s failed (ref %s)", name, ref)
             reply = _ephemeral(f"Sorry, {name} failed (ref {ref}). The bot's logs have the details.")
         try:
             respond(**reply, replace_original=False)
-        except Exception:  # noqa: BLE001 - response_url expired (30 min) or Slack unreachable
+        except Exception:
             logger.exception("%s: could not deliver the answer", name)
 
     answer.__name__ = answer.__qualname__ = f"answer_{name.strip('/').replace('-', '_')}"

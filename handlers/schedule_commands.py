@@ -68,7 +68,7 @@ def post_schedule_request(
 def register(app: App, services: Services) -> None:
     settings = services.settings
 
-    def parsed(command: dict[str, Any]):  # noqa: ANN202 - a ScheduleCommand or an error text
+    def parsed(command: dict[str, Any]):
         try:
             return parse_command((command.get("text") or "").split(), settings.timezone, services.clock())
         except ScheduleUsageError as exc:

@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import requests
@@ -20,6 +21,12 @@ from bot.config import Settings
 from bot.moto_fleet import MotoFleet
 from bot.services import Services, build_services
 from bot.store import Store
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+    from slack_sdk import WebClient
+
+    from tests.fakes.slack_api import SignedRequests, SlackApiStandIn
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
@@ -97,7 +104,7 @@ def services(settings: Settings, client_factory: ClientFactory, fresh_store: Sto
 
 
 @pytest.fixture
-def slack_api() -> Iterator["SlackApiStandIn"]:
+def slack_api() -> Iterator[SlackApiStandIn]:
     """The recording Slack Web API stand-in on 127.0.0.1 (see tests/fakes/slack_api.py)."""
     from tests.fakes.slack_api import SlackApiStandIn
 
@@ -107,7 +114,7 @@ def slack_api() -> Iterator["SlackApiStandIn"]:
 
 
 @pytest.fixture
-def signed(slack_api: "SlackApiStandIn") -> "SignedRequests":
+def signed(slack_api: SlackApiStandIn) -> SignedRequests:
     """Builds signed Slack requests: signed.command("/sm-idle", "us-east-1", user="U1"),
     signed.click(ActionId.STOP, finding.key, user=…, message=…), signed.view_submission(…);
     then `.post(http_app)` sends one over HTTP, `.bolt_request()` gives it for app.dispatch."""
@@ -117,7 +124,7 @@ def signed(slack_api: "SlackApiStandIn") -> "SignedRequests":
 
 
 @pytest.fixture
-def slack_client(slack_api: "SlackApiStandIn") -> "WebClient":
+def slack_client(slack_api: SlackApiStandIn) -> WebClient:
     """The production WebClient (429 retries included) pointed at the stand-in."""
     from bot.slack_client import web_client
     from tests.fakes.slack_api import BOT_TOKEN
@@ -126,7 +133,7 @@ def slack_client(slack_api: "SlackApiStandIn") -> "WebClient":
 
 
 @pytest.fixture
-def bolt_app(services: Services, slack_client: "WebClient") -> "App":
+def bolt_app(services: Services, slack_client: WebClient) -> App:
     """build_app over `services`, verifying its token with auth.test against the stand-in."""
     from bot.app import build_app
     from tests.fakes.slack_api import SIGNING_SECRET
@@ -135,7 +142,7 @@ def bolt_app(services: Services, slack_client: "WebClient") -> "App":
 
 
 @pytest.fixture
-def http_app(bolt_app: "App") -> Iterator[str]:
+def http_app(bolt_app: App) -> Iterator[str]:
     """The real HTTP-mode server (threaded, 127.0.0.1, port 0) serving `bolt_app`: its base URL.
     Post with `signed.command(...).post(http_app)`; GET f"{http_app}/healthz"."""
     from bot.app import wsgi_app

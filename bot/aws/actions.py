@@ -10,9 +10,10 @@ reason. The same observation decides crash recovery (`is_done`): nothing is re-r
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from botocore.exceptions import ClientError
 

@@ -111,7 +111,7 @@ def sum_variant_metric(
     sums: dict[Series, float] = {s: 0.0 for s in wanted}
     for batch in chunked(wanted, MAX_QUERIES_PER_CALL):
         queries = [variant_query(i, s, metric_name, period) for i, s in enumerate(batch)]
-        by_id = dict(zip((q["Id"] for q in queries), batch))
+        by_id = dict(zip((q["Id"] for q in queries), batch, strict=False))
         params: dict[str, Any] = {
             "MetricDataQueries": queries,
             "StartTime": start,

@@ -7,9 +7,10 @@ that into a ScanError); a failure of one optional signal goes into the evidence 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from bot.config import Settings
 from bot.models import Finding, FindingKind, ScanError

@@ -17,8 +17,8 @@ with findings, not with notebooks.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -84,7 +84,7 @@ def get_jupyter_log_activity(logs: Any, names: list[str]) -> dict[str, SignalRea
             found = logs.describe_log_streams(
                 logGroupName=JUPYTER_LOG_GROUP, logStreamNamePrefix=stream
             )["logStreams"]
-        except Exception as exc:  # noqa: BLE001 - group missing or denied: same for every notebook
+        except Exception as exc:
             reason = error_message(exc)
             readings.update({n: SignalReading(unreadable=reason) for n in names[i:]})
             break
@@ -157,7 +157,7 @@ def get_presigned_url_activity(
         last = get_cloudtrail_last_events(
             cloudtrail, PRESIGNED_URL_EVENT, start, end, notebook_names_of, set(names)
         )
-    except Exception as exc:  # noqa: BLE001 - AccessDenied, not implemented (moto), outage
+    except Exception as exc:
         return {n: SignalReading(unreadable=error_message(exc)) for n in names}
     since = f"no {PRESIGNED_URL_EVENT} since {iso(start)}"
     return {n: SignalReading(last_activity=last[n]) if n in last else SignalReading(note=since)
@@ -315,7 +315,7 @@ def scan(ctx: ScanContext) -> list[Finding]:
     try:
         arns = [nb["NotebookInstanceArn"] for nb in idle]
         tags = get_tags(ctx.clients("resourcegroupstaggingapi"), arns)
-    except Exception as exc:  # noqa: BLE001 - reported; findings stay but are never actionable
+    except Exception as exc:
         ctx.report_error("GetResources", exc, KIND)
         tags = None
     return find_idle_notebooks(ctx, idle, readings, tags)

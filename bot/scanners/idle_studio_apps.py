@@ -138,7 +138,7 @@ def get_studio_opened(
     sagemaker = ctx.clients("sagemaker")
     try:
         owners = get_space_owners(sagemaker) if any(a.get("SpaceName") for a in apps) else {}
-    except Exception as exc:  # noqa: BLE001 - only sharpens the cross-check; report and go on
+    except Exception as exc:
         ctx.report_error("ListSpaces", exc, KIND)
         owners = {}
     keys = {app["AppArn"]: owner_keys(app, owners) for app in apps}
@@ -147,7 +147,7 @@ def get_studio_opened(
             ctx.clients("cloudtrail"), STUDIO_OPEN_EVENT, start, ctx.now, studio_open_keys,
             set().union(*keys.values()),
         )
-    except Exception as exc:  # noqa: BLE001 - AccessDenied, not implemented (moto), outage
+    except Exception as exc:
         return {arn: StudioOpened(unreadable=error_message(exc)) for arn in keys}
     return {
         arn: StudioOpened(last=max((last[k] for k in ks if k in last), default=None))
@@ -315,7 +315,7 @@ def scan(ctx: ScanContext) -> list[Finding]:
         return []
     try:
         tags = get_tags(sagemaker, [app["AppArn"] for app in idle])
-    except Exception as exc:  # noqa: BLE001 - reported; findings stay but are never actionable
+    except Exception as exc:
         ctx.report_error("ListTags", exc, KIND)
         tags = None
     return find_idle_apps(ctx, idle, opened, tags)

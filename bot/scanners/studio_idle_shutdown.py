@@ -221,7 +221,7 @@ def scan(ctx: ScanContext) -> list[Finding]:
         return []
     try:
         tags = get_tags(sagemaker, [f.arn for f in findings])
-    except Exception as exc:  # noqa: BLE001 - reported; findings stay but are never actionable
+    except Exception as exc:
         ctx.report_error("ListTags", exc, KIND)
         tags = None
     return find_idle_shutdown_off(ctx, records, tags)

@@ -79,7 +79,7 @@ def aws_calls(client_factory: ClientFactory) -> Counter:
     """Every SageMaker API call the bot's clients send, by operation name."""
     counts: Counter = Counter()
 
-    def count(model, **_: object) -> None:  # noqa: ANN001 - botocore's hook signature
+    def count(model, **_: object) -> None:
         counts[model.name] += 1
 
     client_factory.client("sagemaker", REGION).meta.events.register("before-call.sagemaker", count)

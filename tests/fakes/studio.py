@@ -80,7 +80,7 @@ class StudioStub:
 
     def list_spaces(self, records: list[dict[str, Any]], **params: Any) -> StudioStub:
         spaces = [list_item(r, "ListSpaces", "Spaces") for r in records]
-        for space, record in zip(spaces, records):
+        for space, record in zip(spaces, records, strict=False):
             owner = record.get("OwnershipSettings", {}).get("OwnerUserProfileName")
             if owner:
                 space["OwnershipSettingsSummary"] = {"OwnerUserProfileName": owner}

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import time
-from urllib.parse import parse_qs
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -256,9 +256,9 @@ def test_after_a_crash_start_up_recovery_finishes_and_updates_the_messages(
 ) -> None:
     from bot import executor
     from bot.aws import actions
-    from bot.store import Store
-    from bot.services import build_services
     from bot.request_messages import recover_on_start
+    from bot.services import build_services
+    from bot.store import Store
 
     open_stop_request(fleet, services, bolt_app, signed, slack_api)
     request = requests_of(services).all()[0]

@@ -13,6 +13,7 @@ import pytest
 
 from bot.config import Settings
 from bot.moto_fleet import MotoFleet
+from bot.schedules import weekdays_preset
 from bot.schedules_store import (
     ScheduleStatus,
     active_snoozes,
@@ -21,7 +22,6 @@ from bot.schedules_store import (
     get_schedule,
     list_schedules,
 )
-from bot.schedules import weekdays_preset
 from bot.services import Services
 from reports.ids import ActionId, CallbackId
 from reports.modals import metadata

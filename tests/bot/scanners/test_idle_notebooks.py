@@ -11,7 +11,6 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import boto3
-import pytest
 from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
@@ -19,7 +18,6 @@ from bot.models import FindingKind
 from bot.pricing import load_prices
 from bot.scan import run_scan
 from bot.scanners import idle_notebooks as nbs
-from bot.scanners.base import ScanContext
 from bot.scanners.idle_notebooks import (
     JUPYTER_LOG,
     PRESIGNED_URL,
@@ -31,21 +29,6 @@ NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/{}"
 PROTECT = "sm-cost-bot:protect"
 
-
-def no_clients(service: str):
-    raise AssertionError(f"find_* must not reach AWS (asked for {service})")
-
-
-@pytest.fixture
-def ctx(settings) -> ScanContext:
-    return ScanContext(
-        clients=no_clients,
-        account_id="123456789012",
-        region="us-east-1",
-        settings=settings,
-        prices=load_prices(),
-        now=NOW,
-    )
 
 
 def summary(name: str, *, modified_hours_ago: float, status: str = "InService", **extra):

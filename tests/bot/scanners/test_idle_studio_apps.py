@@ -21,8 +21,8 @@ from tests.fakes.studio import (
     StudioStub,
     app_record,
     space_record,
-    studio_open_event,
     stub_cloudtrail,
+    studio_open_event,
 )
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -45,15 +45,6 @@ def app(space: str = "alice-space", *, created=None, activity=None, health=None,
 NOBODY = StudioOpened(last=None)
 DENIED = StudioOpened(unreadable="AccessDeniedException: denied")
 
-
-def no_clients(service: str):
-    raise AssertionError(f"find_* must not reach AWS (asked for {service})")
-
-
-@pytest.fixture
-def ctx(settings) -> ScanContext:
-    return ScanContext(clients=no_clients, account_id="123456789012", region="us-east-1",
-                       settings=settings, prices=load_prices(), now=NOW)
 
 
 def find(ctx, record, opened=NOBODY, tags=None):

@@ -22,21 +22,6 @@ P3 = 3.825  # ml.p3.2xlarge training, us-east-1, $/h
 TUNING_ARN = "arn:aws:sagemaker:us-east-1:123456789012:hyper-parameter-tuning-job/{}"
 
 
-def no_clients(service: str):
-    raise AssertionError(f"find_* must not reach AWS (asked for {service})")
-
-
-@pytest.fixture
-def ctx(settings) -> ScanContext:
-    return ScanContext(
-        clients=no_clients,
-        account_id="123456789012",
-        region="us-east-1",
-        settings=settings,
-        prices=load_prices(),
-        now=NOW,
-    )
-
 
 def job(
     name: str,

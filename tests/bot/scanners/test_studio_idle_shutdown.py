@@ -13,7 +13,6 @@ from bot.models import FindingKind, ResourceType
 from bot.pricing import load_prices
 from bot.scan import run_scan
 from bot.scanners import studio_idle_shutdown as shutdown
-from bot.scanners.base import ScanContext
 from bot.studio_standin import install_studio_standin
 from tests.fakes.studio import (
     StudioStub,
@@ -31,15 +30,6 @@ DOMAIN_TYPE, PROFILE_TYPE, SPACE_TYPE = (
     ResourceType.STUDIO_DOMAIN, ResourceType.STUDIO_USER_PROFILE, ResourceType.STUDIO_SPACE
 )
 
-
-def no_clients(service: str):
-    raise AssertionError(f"find_* must not reach AWS (asked for {service})")
-
-
-@pytest.fixture
-def ctx(settings) -> ScanContext:
-    return ScanContext(clients=no_clients, account_id="123456789012", region="us-east-1",
-                       settings=settings, prices=load_prices(), now=NOW)
 
 
 def domain(user_defaults=None, space_defaults=None, **kw):
@@ -137,10 +127,8 @@ def test_space_without_its_own_timeout_is_not_flagged(ctx):
     assert find(ctx, (SPACE_TYPE, space())) == []
 
 
-def test_max_idle_minutes_comes_from_settings(settings):
-    lax = settings.model_copy(update={"studio_max_idle_minutes": 1440})
-    ctx = ScanContext(clients=no_clients, account_id="123456789012", region="us-east-1",
-                      settings=lax, prices=load_prices(), now=NOW)
+def test_max_idle_minutes_comes_from_settings(ctx):
+    ctx.settings = ctx.settings.model_copy(update={"studio_max_idle_minutes": 1440})
     assert find(ctx, (SPACE_TYPE, space("gpu-box", space_idle_timeout(1440)))) == []
 
 

@@ -15,27 +15,11 @@ from bot.moto_fleet import MotoRecorder
 from bot.pricing import PriceTable, load_prices
 from bot.scan import run_scan
 from bot.scanners import unused_endpoints as ue
-from bot.scanners.base import ScanContext
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 OLD = NOW - timedelta(days=10)
 PROTECT = "sm-cost-bot:protect"
 
-
-def no_clients(service: str):
-    raise AssertionError(f"find_* must not reach AWS (asked for {service})")
-
-
-@pytest.fixture
-def ctx(settings) -> ScanContext:
-    return ScanContext(
-        clients=no_clients,
-        account_id="123456789012",
-        region="us-east-1",
-        settings=settings,
-        prices=load_prices(),
-        now=NOW,
-    )
 
 
 def endpoint(name: str, *variants: dict[str, Any], created: datetime = OLD, **extra: Any) -> dict:
