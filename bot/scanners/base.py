@@ -16,8 +16,6 @@ from bot.config import Settings
 from bot.models import Finding, FindingKind, ScanError
 from bot.pricing import PriceTable
 
-HOURS_PER_MONTH = 730  # AWS's own monthly estimates use 730 hours
-
 
 @dataclass
 class ScanContext:
@@ -48,17 +46,46 @@ class ScanContext:
         return self.settings.protected_tag_key in tags
 
 
-def make_finding(ctx: ScanContext, **fields: Any) -> Finding:
-    """Build a Finding for this account-region, marking protected resources from their tags."""
-    tags = fields.pop("tags", None) or {}
+def make_finding(
+    ctx: ScanContext, *, tags: dict[str, str] | None = None, tags_unreadable: bool = False, **fields: Any
+) -> Finding:
+    """Build a Finding for this account-region, marking protected resources from their tags.
+
+    When the tags could not be read, nobody can tell whether the resource is protected: the
+    finding is still reported, but marked protected so it is never offered for action.
+    """
+    tags = tags or {}
+    if tags_unreadable:
+        fields["evidence"] = {**fields.get("evidence", {}), "tags": "unreadable"}
     return Finding(
         account_id=ctx.account_id,
         region=ctx.region,
         detected_at=ctx.now,
         tags=tags,
-        protected=ctx.is_protected(tags),
+        protected=tags_unreadable or ctx.is_protected(tags),
         **fields,
     )
+
+
+def get_sagemaker_tags(sagemaker: Any, arns: list[str]) -> dict[str, dict[str, str]]:
+    """ListTags per ARN: ListTags takes any SageMaker ARN (Studio apps, domains, spaces…), while
+    the tagging API's coverage of Studio resources is not documented. Used for few findings."""
+    tags = {}
+    for arn in arns:
+        pages = sagemaker.get_paginator("list_tags").paginate(ResourceArn=arn)
+        tags[arn] = tags_to_dict([t for page in pages for t in page.get("Tags", [])])
+    return tags
+
+
+def read_tags(
+    ctx: ScanContext, operation: str, kind: FindingKind, read: Callable[[], dict[str, dict[str, str]]]
+) -> dict[str, dict[str, str]] | None:
+    """Tags by ARN, or None (reported as a partial error) when they cannot be read."""
+    try:
+        return read()
+    except Exception as exc:
+        ctx.report_error(operation, exc, kind)
+        return None
 
 
 def tags_to_dict(tags: list[dict[str, str]] | None) -> dict[str, str]:

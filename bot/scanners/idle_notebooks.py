@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.aws.session import error_message
 from bot.models import Finding, FindingKind, ResourceType
-from bot.scanners.base import ScanContext, age_in_words, make_finding, tags_to_dict
+from bot.scanners.base import ScanContext, age_in_words, make_finding, read_tags, tags_to_dict
 
 KIND = FindingKind.IDLE_NOTEBOOK
 PERMISSIONS = [
@@ -277,11 +277,8 @@ def find_idle_notebooks(
             reason=f"No activity for {age_in_words(verdict.idle_hours)} (last: {verdict.signal})",
             evidence=evidence,
             tags=(tags_by_arn or {}).get(nb["NotebookInstanceArn"], {}),
+            tags_unreadable=tags_by_arn is None,
         )
-        if tags_by_arn is None:
-            finding = finding.model_copy(
-                update={"protected": True, "evidence": evidence | {"tags": "unreadable"}}
-            )
         findings.append(finding)
     return findings
 
@@ -312,10 +309,7 @@ def scan(ctx: ScanContext) -> list[Finding]:
     idle = [nb for nb in maybe_idle if judge_notebook(nb, readings, ctx.now, threshold_hours)]
     if not idle:
         return []
-    try:
-        arns = [nb["NotebookInstanceArn"] for nb in idle]
-        tags = get_tags(ctx.clients("resourcegroupstaggingapi"), arns)
-    except Exception as exc:
-        ctx.report_error("GetResources", exc, KIND)
-        tags = None
+    arns = [nb["NotebookInstanceArn"] for nb in idle]
+    tagging = ctx.clients("resourcegroupstaggingapi")
+    tags = read_tags(ctx, "GetResources", KIND, lambda: get_tags(tagging, arns))
     return find_idle_notebooks(ctx, idle, readings, tags)

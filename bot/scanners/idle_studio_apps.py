@@ -26,7 +26,13 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.aws.session import error_code, error_message
 from bot.models import Finding, FindingKind, ResourceType
-from bot.scanners.base import ScanContext, age_in_words, make_finding, tags_to_dict
+from bot.scanners.base import (
+    ScanContext,
+    age_in_words,
+    get_sagemaker_tags,
+    make_finding,
+    read_tags,
+)
 from bot.scanners.idle_notebooks import (
     event_request_parameters,
     get_cloudtrail_last_events,
@@ -155,15 +161,6 @@ def get_studio_opened(
     }
 
 
-def get_tags(sagemaker: Any, arns: list[str]) -> dict[str, dict[str, str]]:
-    """ListTags per finding: idle Studio apps are few per region and ListTags takes any
-    SageMaker ARN, while the tagging API's coverage of Studio app ARNs is not documented."""
-    tags = {}
-    for arn in arns:
-        pages = sagemaker.get_paginator("list_tags").paginate(ResourceArn=arn)
-        tags[arn] = tags_to_dict([t for page in pages for t in page.get("Tags", [])])
-    return tags
-
 
 # --- find_*: pure ----------------------------------------------------------------------------
 
@@ -285,11 +282,8 @@ def find_idle_apps(
             reason=reason,
             evidence=evidence,
             tags=(tags_by_arn or {}).get(app["AppArn"], {}),
+            tags_unreadable=tags_by_arn is None,
         )
-        if tags_by_arn is None:
-            finding = finding.model_copy(
-                update={"protected": True, "evidence": evidence | {"tags": "unreadable"}}
-            )
         findings.append(finding)
     return findings
 
@@ -313,9 +307,6 @@ def scan(ctx: ScanContext) -> list[Finding]:
     ]
     if not idle:
         return []
-    try:
-        tags = get_tags(sagemaker, [app["AppArn"] for app in idle])
-    except Exception as exc:
-        ctx.report_error("ListTags", exc, KIND)
-        tags = None
+    arns = [app["AppArn"] for app in idle]
+    tags = read_tags(ctx, "ListTags", KIND, lambda: get_sagemaker_tags(sagemaker, arns))
     return find_idle_apps(ctx, idle, opened, tags)

@@ -21,7 +21,7 @@ from typing import Any
 
 from bot.aws.session import error_code
 from bot.models import Finding, FindingKind, ResourceType
-from bot.scanners.base import ScanContext, make_finding, tags_to_dict
+from bot.scanners.base import ScanContext, get_sagemaker_tags, make_finding, read_tags
 
 KIND = FindingKind.STUDIO_IDLE_SHUTDOWN_OFF
 PERMISSIONS = [
@@ -76,14 +76,6 @@ def get_spaces(sagemaker: Any) -> list[dict[str, Any]]:
     spaces = _list_all(sagemaker, "list_spaces", "Spaces")
     return _describe_each(sagemaker, "describe_space", spaces, ("DomainId", "SpaceName"))
 
-
-def get_tags(sagemaker: Any, arns: list[str]) -> dict[str, dict[str, str]]:
-    """ListTags per finding: findings here are few (domains, and the exceptions among users)."""
-    tags = {}
-    for arn in arns:
-        pages = sagemaker.get_paginator("list_tags").paginate(ResourceArn=arn)
-        tags[arn] = tags_to_dict([t for page in pages for t in page.get("Tags", [])])
-    return tags
 
 
 # --- find_*: pure ----------------------------------------------------------------------------
@@ -196,11 +188,8 @@ def find_idle_shutdown_off(
             reason=reason_for(problems, max_minutes),
             evidence=evidence,
             tags=(tags_by_arn or {}).get(record[arn_key], {}),
+            tags_unreadable=tags_by_arn is None,
         )
-        if tags_by_arn is None:
-            finding = finding.model_copy(
-                update={"protected": True, "evidence": evidence | {"tags": "unreadable"}}
-            )
         findings.append(finding)
     return findings
 
@@ -219,9 +208,6 @@ def scan(ctx: ScanContext) -> list[Finding]:
     findings = find_idle_shutdown_off(ctx, records, {})
     if not findings:
         return []
-    try:
-        tags = get_tags(sagemaker, [f.arn for f in findings])
-    except Exception as exc:
-        ctx.report_error("ListTags", exc, KIND)
-        tags = None
+    arns = [f.arn for f in findings]
+    tags = read_tags(ctx, "ListTags", KIND, lambda: get_sagemaker_tags(sagemaker, arns))
     return find_idle_shutdown_off(ctx, records, tags)

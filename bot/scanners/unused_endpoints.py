@@ -30,7 +30,8 @@ from typing import Any
 from bot.aws.metrics import Series, list_variant_series, sum_variant_metric
 from bot.aws.session import error_code
 from bot.models import Finding, FindingKind, ResourceType
-from bot.scanners.base import HOURS_PER_MONTH, ScanContext, age_in_words, make_finding, tags_to_dict
+from bot.pricing import HOURS_PER_MONTH
+from bot.scanners.base import ScanContext, age_in_words, make_finding, tags_to_dict
 
 log = logging.getLogger(__name__)
 
