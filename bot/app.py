@@ -142,8 +142,17 @@ def _request_headers(environ: dict[str, Any]) -> dict[str, str]:
     return headers
 
 
-def wsgi_app(app: App, path: str = EVENTS_PATH) -> WsgiApp:
-    """POST `path` → Bolt; GET /healthz → 200; malformed → 400; never a trace in a response."""
+def wsgi_app(
+    app: App,
+    path: str = EVENTS_PATH,
+    *,
+    on_rejected: Callable[[str, dict[str, str]], None] | None = None,
+) -> WsgiApp:
+    """POST `path` → Bolt; GET /healthz → 200; malformed → 400; never a trace in a response.
+
+    `on_rejected(body, headers)` is told about every request Bolt refused with 401 (bad or stale
+    signature): Bolt's verification runs before any listener, so this is the only place to audit it.
+    """
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -167,11 +176,16 @@ def wsgi_app(app: App, path: str = EVENTS_PATH) -> WsgiApp:
         if not is_parseable_slack_body(body, environ.get("CONTENT_TYPE")):
             return _reply(start_response, 400, "malformed request")
         try:
-            request = BoltRequest(body=body, query=environ.get("QUERY_STRING"), headers=_request_headers(environ))
-            response = app.dispatch(request)
+            headers = _request_headers(environ)
+            response = app.dispatch(BoltRequest(body=body, query=environ.get("QUERY_STRING"), headers=headers))
         except PAYLOAD_SHAPE_ERRORS as exc:
             logger.warning("malformed Slack request: %s", exc)
             return _reply(start_response, 400, "malformed request")
+        if response.status == 401 and on_rejected is not None:
+            try:
+                on_rejected(body, headers)
+            except Exception:  # auditing must never turn a 401 into a 500
+                logger.exception("could not audit a rejected request")
         headers = [(k, v) for k, values in response.headers.items() for v in values if k.lower() != "content-length"]
         content_type = next((v for k, v in headers if k.lower() == "content-type"), "text/plain;charset=utf-8")
         headers = [(k, v) for k, v in headers if k.lower() != "content-type"]

@@ -67,3 +67,46 @@ def audit_cli(services: Services, days: int, fmt: str, out: TextIO | None = None
     entries = recent_entries(services, days)
     {"csv": write_csv, "json": write_json}.get(fmt, write_table)(entries, out)
     return 0
+
+
+UNVERIFIED_EVENT = "request-rejected"
+SIGNATURE_MAX_AGE_SECONDS = 60 * 5  # Slack's own rule, also Bolt's
+
+
+def _claimed(body: str) -> dict[str, str]:
+    """What an unverified body says about itself: who, and which command or action. Untrusted,
+    recorded only so a forged request leaves a trace that says what it tried."""
+    from urllib.parse import parse_qsl
+
+    fields = dict(parse_qsl(body, keep_blank_values=True))
+    claimed = {"user": fields.get("user_id", ""), "what": fields.get("command", "")}
+    if "payload" in fields:
+        try:
+            payload = json.loads(fields["payload"])
+        except ValueError:
+            return claimed
+        if isinstance(payload, dict):
+            claimed["user"] = str((payload.get("user") or {}).get("id", ""))
+            actions = payload.get("actions") or [{}]
+            claimed["what"] = str(actions[0].get("action_id") or payload.get("type", ""))
+    return claimed
+
+
+def record_rejected_request(services: Services, body: str, headers: dict[str, str]) -> None:
+    """Audit a request whose Slack signature did not verify (forged, tampered or stale)."""
+    now = services.clock()
+    try:
+        sent_at = int(headers.get("x-slack-request-timestamp", ""))
+        stale = abs(now.timestamp() - sent_at) > SIGNATURE_MAX_AGE_SECONDS
+    except ValueError:
+        stale = True
+    reason = "stale or missing timestamp" if stale else "signature does not match"
+    claimed = _claimed(body[:10_000])
+    RequestStore(services.store).audit(
+        now=now,
+        actor=f"unverified:{claimed['user'][:40] or 'unknown'}",
+        event=UNVERIFIED_EVENT,
+        action=claimed["what"][:80] or None,
+        outcome="rejected",
+        detail=f"Slack signature rejected: {reason}",
+    )

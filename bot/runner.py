@@ -7,6 +7,7 @@ threaded server bound to `--host`/`--port`. SIGTERM/SIGINT stop both cleanly.
 
 from __future__ import annotations
 
+import functools
 import logging
 import signal
 import sys
@@ -72,7 +73,10 @@ def run_bot(services: Services, *, http: bool = False, host: str = "127.0.0.1", 
     if http:
         from bot.http_server import HttpServer
 
-        server = HttpServer(wsgi_app(app), host, port).start()
+        from bot.audit import record_rejected_request
+
+        on_rejected = functools.partial(record_rejected_request, services)
+        server = HttpServer(wsgi_app(app, on_rejected=on_rejected), host, port).start()
         logger.info("HTTP mode: POST %s/slack/events, GET %s/healthz", server.url, server.url)
         stop_transport = server.stop
     else:

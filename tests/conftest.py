@@ -142,12 +142,16 @@ def bolt_app(services: Services, slack_client: WebClient) -> App:
 
 
 @pytest.fixture
-def http_app(bolt_app: App) -> Iterator[str]:
+def http_app(bolt_app: App, services: Services) -> Iterator[str]:
     """The real HTTP-mode server (threaded, 127.0.0.1, port 0) serving `bolt_app`: its base URL.
     Post with `signed.command(...).post(http_app)`; GET f"{http_app}/healthz"."""
     from bot.app import wsgi_app
+    from bot.audit import record_rejected_request
     from bot.http_server import HttpServer
 
-    server = HttpServer(wsgi_app(bolt_app), "127.0.0.1", 0).start()
+    def on_rejected(body: str, headers: dict[str, str]) -> None:
+        record_rejected_request(services, body, headers)
+
+    server = HttpServer(wsgi_app(bolt_app, on_rejected=on_rejected), "127.0.0.1", 0).start()
     yield server.url
     server.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -169,12 +169,15 @@ def test_a_member_of_the_approver_group_may_approve(
 
 
 @pytest.mark.parametrize(
-    "forgery",
-    [{"secret": "not-the-signing-secret"}, {"timestamp": time.time() - 600}],
+    ("forgery", "expected_reason"),
+    [
+        ({"secret": "not-the-signing-secret"}, "signature does not match"),
+        ({"timestamp": time.time() - 600}, "stale or missing timestamp"),
+    ],
     ids=["wrong-secret", "stale-timestamp"],
 )
-def test_a_forged_or_stale_approval_gets_401_and_records_nothing(
-    fleet, services, bolt_app, signed, slack_api, http_app, counter, forgery
+def test_a_forged_or_stale_approval_gets_401_changes_nothing_and_is_audited(
+    fleet, services, bolt_app, signed, slack_api, http_app, counter, forgery, expected_reason
 ) -> None:
     open_stop_request(fleet, services, bolt_app, signed, slack_api)
     request = requests_of(services).all()[0]
@@ -187,6 +190,12 @@ def test_a_forged_or_stale_approval_gets_401_and_records_nothing(
     assert requests_of(services).get(request.id).state is S.REQUESTED
     assert len(requests_of(services).audit_for(request.id)) == before
     assert counter.calls["StopNotebookInstance"] == 0
+    rejected = [e for e in requests_of(services).audit_since(services.clock() - timedelta(minutes=5))
+                if e.event == "request-rejected"]
+    assert [(e.actor, e.action, e.outcome) for e in rejected] == [
+        (f"unverified:{APPROVERS[0]}", ActionId.APPROVE.value, "rejected")
+    ]
+    assert rejected[0].detail == f"Slack signature rejected: {expected_reason}"
 
 
 def test_a_deleted_endpoint_is_restored_through_the_same_approval_flow(
