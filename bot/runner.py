@@ -71,9 +71,8 @@ def run_bot(services: Services, *, http: bool = False, host: str = "127.0.0.1", 
     recover_on_start(services, client)  # action requests a crash left approved or executing: before serving
     # Then the transport: a port in use or a rejected app token fails before anything is scheduled.
     if http:
-        from bot.http_server import HttpServer
-
         from bot.audit import record_rejected_request
+        from bot.http_server import HttpServer
 
         on_rejected = functools.partial(record_rejected_request, services)
         server = HttpServer(wsgi_app(app, on_rejected=on_rejected), host, port).start()
