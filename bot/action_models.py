@@ -151,6 +151,7 @@ class OutcomeCode(StrEnum):
     NOTHING_SAVED = "nothing-saved"  # restore without a saved configuration
     ERROR = "error"  # AWS refused or failed
     NOT_CLAIMED = "not-claimed"  # another caller already ran (or is running) this request
+    TOO_LATE = "too-late"  # past the request's `not_after` (a schedule slot missed by a crash)
 
 
 class Outcome(BaseModel):

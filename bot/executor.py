@@ -31,6 +31,7 @@ Entry points (all take the process's `Services`; all return values, none raise f
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -245,6 +246,12 @@ def run_request(services: Services, request_id: int, actor: str = "system") -> O
             dry_run=current.dry_run,
         )
     request = requests.get(request_id) or request
+    not_after = request.params.get("not_after")
+    if not_after and services.clock() > datetime.fromisoformat(not_after):
+        return _finish(
+            services, request, S.FAILED, OutcomeCode.TOO_LATE,
+            f"not run: it was due by {not_after} and it is too late now; nothing changed", actor,
+        )
     key, dry = request.key, _dry(services, request)
     guard = actions.GUARDS[request.action]
     try:

@@ -25,7 +25,7 @@ from apscheduler.schedulers.base import BaseScheduler
 
 from bot import executor
 from bot.action_models import ActionKind
-from bot.schedules import Action, DueFiring, due_firing, triggers
+from bot.schedules import MISFIRE_GRACE_SECONDS, Action, DueFiring, due_firing, triggers
 from bot.schedules_store import (
     ScheduleRecord,
     ScheduleStatus,
@@ -90,6 +90,8 @@ def fire(services: Services, record: ScheduleRecord, due: DueFiring) -> FiringRe
             actor=f"schedule #{record.id}",
             idempotency_key=f"schedule:{record.id}:{_planned_key(due.planned)}",
             origin="schedule",
+            # A slot run after a crash must still honour its grace (a 09:00 start never at 19:00).
+            params={"not_after": _planned_key(due.planned + timedelta(seconds=MISFIRE_GRACE_SECONDS[due.action]))},
         )
         code, message = str(outcome.code), outcome.message
     except Exception as exc:
