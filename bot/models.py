@@ -122,6 +122,10 @@ class ScanResult(BaseModel):
     generated_at: datetime
     regions: list[str] = Field(default_factory=list)
     accounts: list[str] = Field(default_factory=list)
+    kinds: list[FindingKind] = Field(default_factory=list)
+    # False for a scan narrowed by --region/--kind: never reused as "the latest scan" by the
+    # digest or slash commands, which must not mistake a partial view for the whole fleet.
+    complete: bool = True
     findings: list[Finding] = Field(default_factory=list)
     errors: list[ScanError] = Field(default_factory=list)
 

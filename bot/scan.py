@@ -69,6 +69,7 @@ def run_scan(
     regions: Iterable[str] | None = None,
     kinds: Iterable[FindingKind] | None = None,
 ) -> ScanResult:
+    complete = regions is None and kinds is None
     regions = list(regions or settings.regions)
     kinds = list(kinds or SCANNERS)
     targets = settings.account_targets()
@@ -96,5 +97,11 @@ def run_scan(
             errors.extend(failed)
     findings.sort(key=lambda f: (-(f.est_monthly_savings_usd or 0.0), f.kind, f.name))
     return ScanResult(
-        generated_at=now, regions=regions, accounts=accounts, findings=findings, errors=errors
+        generated_at=now,
+        regions=regions,
+        accounts=accounts,
+        kinds=kinds,
+        complete=complete,
+        findings=findings,
+        errors=errors,
     )

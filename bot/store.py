@@ -77,6 +77,12 @@ def m001_scans(db: Database) -> None:
     )
 
 
+@core()
+def m002_scan_scope(db: Database) -> None:
+    db["scans"].add_column("kinds", str, not_null_default="[]")
+    db["scans"].add_column("complete", int, not_null_default=1)
+
+
 MIGRATION_SETS: list[Migrations] = [core]
 MIGRATION_SETS.append(requests_migrations)
 MIGRATION_SETS.append(schedule_migrations)
@@ -127,12 +133,14 @@ class Store:
         totals = result.totals
         with self.transaction() as db:
             cursor = db.execute(
-                "INSERT INTO scans (generated_at, regions, accounts, finding_count, error_count,"
-                " est_monthly_savings_usd, totals) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO scans (generated_at, regions, accounts, kinds, complete, finding_count,"
+                " error_count, est_monthly_savings_usd, totals) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     result.generated_at.isoformat(),
                     json.dumps(result.regions),
                     json.dumps(result.accounts),
+                    json.dumps([str(k) for k in result.kinds]),
+                    int(result.complete),
                     len(result.findings),
                     len(result.errors),
                     totals.est_monthly_savings_usd,
@@ -186,12 +194,18 @@ class Store:
             generated_at=datetime.fromisoformat(row["generated_at"]),
             regions=json.loads(row["regions"]),
             accounts=json.loads(row["accounts"]),
+            kinds=json.loads(row["kinds"]),
+            complete=bool(row["complete"]),
             findings=findings,
             errors=errors,
         )
 
-    def latest_scan(self, max_age: timedelta | None = None, now: datetime | None = None) -> ScanResult | None:
-        rows = list(self.db.query("SELECT id, generated_at FROM scans ORDER BY id DESC LIMIT 1"))
+    def latest_scan(
+        self, max_age: timedelta | None = None, now: datetime | None = None, *, complete_only: bool = True
+    ) -> ScanResult | None:
+        """The newest scan (of the whole fleet unless `complete_only=False`), if young enough."""
+        where = "WHERE complete = 1 " if complete_only else ""
+        rows = list(self.db.query(f"SELECT id, generated_at FROM scans {where}ORDER BY id DESC LIMIT 1"))
         if not rows:
             return None
         if max_age is not None and now is not None:
@@ -203,7 +217,8 @@ class Store:
         """The total of the scan before this one: the digest's "change since last time"."""
         rows = list(
             self.db.query(
-                "SELECT est_monthly_savings_usd FROM scans WHERE id < ? ORDER BY id DESC LIMIT 1",
+                "SELECT est_monthly_savings_usd FROM scans WHERE id < ? AND complete = 1"
+                " ORDER BY id DESC LIMIT 1",
                 [before_scan_id],
             )
         )

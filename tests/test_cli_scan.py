@@ -44,7 +44,8 @@ def test_scan_is_saved_for_later(seeded_fleet, capsys, tmp_path):
     from bot.store import Store
 
     main(["scan", "--format", "json", *KINDS])
-    assert Store(tmp_path / "cli.db").latest_scan().totals.findings == 3
+    saved = Store(tmp_path / "cli.db").latest_scan(complete_only=False)
+    assert (saved.totals.findings, saved.complete) == (3, False)
 
 
 def test_scan_table_is_for_people(seeded_fleet, capsys):
