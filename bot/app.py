@@ -72,6 +72,10 @@ def build_app(
         client=client,
         signing_secret=secret or "",
         token_verification_enabled=token_verification_enabled,
+        # Ack functions run in the request's own thread, so a listener that fails after ack()
+        # still answers at once through `_on_error` (without it Bolt loses an ack that raced an
+        # exception and answers 404 after 3 s). Slow work lives in lazy listeners either way.
+        process_before_response=True,
         # No OAuth flow: one workspace, one bot token.
         logger=_bolt_logger(),
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt"),
