@@ -11,10 +11,16 @@ from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
 from bot.models import Finding, ScanError, ScanResult, totals_of
 from bot.snoozes import hidden_totals
-from reports.findings import item_blocks, money, note, pack, sort_findings, truncate
-
-MAX_BLOCKS = 50
-FIELD_MAX = 2000
+from reports.findings import (
+    MAX_BLOCKS,
+    amounts_field,
+    item_blocks,
+    money,
+    note,
+    pack,
+    sort_findings,
+    truncate,
+)
 
 USAGE = """*sm-cost-bot* finds SageMaker waste. Answers are visible only to you.
 `/sm-idle [filter]` idle notebook instances and Studio apps
@@ -83,13 +89,6 @@ def listing(
     return text, blocks
 
 
-def _field(title: str, amounts: dict[str, float], limit: int = 10) -> MarkdownTextObject:
-    rows = sorted(amounts.items(), key=lambda kv: -kv[1])
-    lines = [f"{name}: {money(usd)}" for name, usd in rows[:limit]]
-    if len(rows) > limit:
-        lines.append(f"and {len(rows) - limit} more")
-    return MarkdownTextObject(text=truncate(f"*{title}*\n" + ("\n".join(lines) or "none"), FIELD_MAX))
-
 
 def savings(
     findings: Sequence[Finding], scan: ScanResult, scope: str = "", snoozed: Sequence[Finding] = ()
@@ -107,9 +106,9 @@ def savings(
         SectionBlock(text=MarkdownTextObject(text=headline)),
         SectionBlock(
             fields=[
-                _field("By kind", totals.by_kind),
-                _field("By account", totals.by_account),
-                _field("By region", totals.by_region),
+                amounts_field("By kind", totals.by_kind),
+                amounts_field("By account", totals.by_account),
+                amounts_field("By region", totals.by_region),
             ]
         ),
     ]

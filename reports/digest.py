@@ -18,6 +18,10 @@ from bot.models import Finding, FindingKind, ScanResult, totals_of
 from bot.snoozes import hidden_totals
 from reports.answers import errors_line
 from reports.findings import (
+    FIELD_MAX,
+    MAX_BLOCKS,
+    PLAIN_TEXT_MAX,
+    amounts_field,
     item_blocks,
     kind_heading,
     money,
@@ -27,10 +31,6 @@ from reports.findings import (
     truncate,
 )
 
-MAX_BLOCKS = 50
-FIELD_MAX = 2000
-PLAIN_TEXT_MAX = 3000
-SECTION_TEXT_MAX = 3000
 MAX_THREAD_REPLIES = 5  # beyond these (~120 items), the CSV carries the rest: no reply flood
 THREAD_ITEMS_PER_REPLY = 24
 
@@ -112,13 +112,6 @@ def _by_owner(findings: Sequence[Finding], owner_tag_keys: Sequence[str]) -> dic
     return amounts
 
 
-def _top(title: str, amounts: dict[str, float], limit: int = 5) -> MarkdownTextObject:
-    rows = sorted(amounts.items(), key=lambda kv: -kv[1])
-    lines = [f"{name}: {money(usd)}" for name, usd in rows[:limit]]
-    if len(rows) > limit:
-        lines.append(f"and {len(rows) - limit} more")
-    return MarkdownTextObject(text=truncate(f"*{title}*\n" + ("\n".join(lines) or "none"), FIELD_MAX))
-
 
 def build_digest(
     scan: ScanResult,
@@ -161,9 +154,9 @@ def build_digest(
         top.append(
             SectionBlock(
                 fields=[
-                    _top("By account", totals.by_account),
-                    _top("By region", totals.by_region),
-                    _top("By owner", _by_owner(findings, owner_tag_keys)),
+                    amounts_field("By account", totals.by_account, limit=5),
+                    amounts_field("By region", totals.by_region, limit=5),
+                    amounts_field("By owner", _by_owner(findings, owner_tag_keys), limit=5),
                 ]
             )
         )

@@ -41,7 +41,11 @@ KIND_TITLES: dict[FindingKind, str] = {
 }
 
 DESTRUCTIVE = {ActionId.STOP, ActionId.DELETE}
+# Slack's documented limits that slack_sdk's models do not all enforce (FACTS.md).
+MAX_BLOCKS = 50
 SECTION_TEXT_MAX = 3000
+FIELD_MAX = 2000
+PLAIN_TEXT_MAX = 3000
 BUTTON_VALUE_MAX = 2000
 
 
@@ -183,6 +187,15 @@ def kind_heading(kind: FindingKind, total_usd: float, count: int, unpriced: int 
             text=f"*{title}* — {count} item{'s' if count != 1 else ''}, {money(total_usd)}{extra}"
         )
     )
+
+
+def amounts_field(title: str, amounts: dict[str, float], limit: int = 10) -> MarkdownTextObject:
+    """A section field listing the biggest amounts first (by account, region, owner…)."""
+    rows = sorted(amounts.items(), key=lambda kv: -kv[1])
+    lines = [f"{name}: {money(usd)}" for name, usd in rows[:limit]]
+    if len(rows) > limit:
+        lines.append(f"and {len(rows) - limit} more")
+    return MarkdownTextObject(text=truncate(f"*{title}*\n" + ("\n".join(lines) or "none"), FIELD_MAX))
 
 
 def note(text: str) -> ContextBlock:
