@@ -12,7 +12,9 @@ import logging
 import signal
 import sys
 import threading
+from typing import Any
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.services import Services
@@ -50,8 +52,7 @@ def run_bot(services: Services, *, http: bool = False, host: str = "127.0.0.1", 
         return EXIT_USAGE
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from bot.app import build_app, socket_mode_handler, wsgi_app
-    from bot.scheduler import build_scheduler
+    from bot.app import build_app
 
     client = build_web_client(services.settings)
     try:
@@ -64,7 +65,24 @@ def run_bot(services: Services, *, http: bool = False, host: str = "127.0.0.1", 
         return EXIT_UNREACHABLE
     app = build_app(services, client, token_verification_enabled=False)  # verified just above
 
+    from bot.single_instance import AlreadyRunning, DatabaseLock
+
+    try:
+        db_lock = DatabaseLock(services.settings.db_path).acquire()
+    except AlreadyRunning as exc:
+        print(f"sm-cost-bot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return _serve(services, client, app, http=http, host=host, port=port)
+    finally:
+        db_lock.release()
+
+
+def _serve(services: Services, client: WebClient, app: Any, *, http: bool, host: str, port: int) -> int:
+    """Recovery, transport and scheduler, with this process holding the database's lock."""
+    from bot.app import socket_mode_handler, wsgi_app
     from bot.request_messages import recover_on_start
+    from bot.scheduler import build_scheduler
 
     stop = threading.Event()
     _stop_on_signals(stop)  # from here on, SIGTERM ends in a clean shutdown

@@ -123,3 +123,33 @@ def test_socket_mode_with_an_app_token_slack_rejects_exits_2_with_one_line(bot_e
     assert result.stderr.strip().splitlines()[-1] == "sm-cost-bot: SLACK_APP_TOKEN was not accepted by Slack: invalid_auth"
     assert "Traceback" not in result.stderr
     assert slack_api.calls_to("apps.connections.open")[0].headers["authorization"] == "Bearer xapp-rejected"
+
+
+def test_a_second_bot_on_the_same_database_stops_with_one_line(running_bot, bot_env):
+    url, first = running_bot
+    second = run(["run", "--http", "--host", "127.0.0.1", "--port", str(free_port())], bot_env)
+    assert second.returncode == 2
+    [line] = second.stderr.strip().splitlines()[-1:]
+    assert line.startswith(f"sm-cost-bot: another sm-cost-bot (pid {first.pid}) is already running on")
+    assert "Traceback" not in second.stderr
+    assert requests.get(f"{url}/healthz", timeout=5).status_code == 200  # the first one keeps serving
+
+
+def test_the_lock_dies_with_the_bot(bot_env, tmp_path):
+    from bot.single_instance import DatabaseLock
+
+    port = free_port()
+    process = subprocess.Popen(
+        [CLI, "run", "--http", "--host", "127.0.0.1", "--port", str(port)],
+        env=bot_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    DatabaseLock(bot_env["SMBOT_DB_PATH"]).acquire().release()  # a killed bot leaves no stale lock
