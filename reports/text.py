@@ -88,11 +88,15 @@ def print_scan(
         console.print(Text(f"{KIND_TITLES[kind]} ({len(items)}{subtotal})", style="bold"))
         console.print(_kind_grid(items, owner_tag_keys))
     if not result.findings:
-        console.print("Nothing to flag.")
+        console.print("Nothing to flag in what could be read." if result.errors else "Nothing to flag.")
     if result.errors:
         console.print()
         console.print(
-            Text(f"{len(result.errors)} parts could not be read (not shown as clean):", style="bold red")
+            Text(
+                f"{len(result.errors)} {'part' if len(result.errors) == 1 else 'parts'} could not be"
+                " read (not shown as clean):",
+                style="bold red",
+            )
         )
         for e in result.errors:
             console.print(f"  {e.account_id} {e.region}: {e.operation}: {e.message}", markup=False)
