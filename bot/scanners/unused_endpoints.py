@@ -204,7 +204,7 @@ def find_unused_endpoints(
             log.debug("%s: endpoint config unreadable, not judged", name)
             continue
         if config.get("AsyncInferenceConfig"):
-            log.debug("%s is asynchronous: it publishes no Invocations, not judged", name)
+            log.info("%s is asynchronous: it publishes no Invocations, not judged", name)
             continue
         config_variants = {
             v["VariantName"]: v
