@@ -226,18 +226,25 @@ def test_a_schedule_firing_runs_once_per_idempotency_key(world: World) -> None:
     assert world.calls("StopNotebookInstance") == 1
 
 
+def crash_before_the_claim(
+    world: World, monkeypatch: pytest.MonkeyPatch, action: ActionKind, slot: str, deadline: timedelta
+) -> None:
+    """A schedule firing whose request was created approved, then the process died unclaimed."""
+    not_after = (world.clock() + deadline).isoformat()
+    with monkeypatch.context() as patched:
+        patched.setattr(executor, "run_request", crash)
+        with pytest.raises(Crash):
+            executor.execute(
+                world.services, action, nb_key("nb-1"), actor="schedule #1",
+                idempotency_key=f"schedule:1:{slot}", params={"not_after": not_after},
+            )
+
+
 def test_a_schedule_slot_left_approved_by_a_crash_is_not_run_past_its_deadline(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world.fleet.notebook("nb-1", stopped=True)
-    not_after = (world.clock() + timedelta(minutes=30)).isoformat()
-    with monkeypatch.context() as patched:  # the crash: created approved, never claimed
-        patched.setattr(executor, "run_request", crash)
-        with pytest.raises(Crash):
-            executor.execute(
-                world.services, ActionKind.START_NOTEBOOK, nb_key("nb-1"), actor="schedule #1",
-                idempotency_key="schedule:1:09:00", params={"not_after": not_after},
-            )
+    crash_before_the_claim(world, monkeypatch, ActionKind.START_NOTEBOOK, "09:00", timedelta(minutes=30))
     world.clock.advance(hours=10)
     [outcome] = executor.recover(world.restart())
     assert (outcome.code, outcome.state) == (OutcomeCode.TOO_LATE, S.FAILED)
@@ -249,14 +256,7 @@ def test_a_schedule_slot_recovered_within_its_deadline_still_runs(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world.fleet.notebook("nb-1")
-    not_after = (world.clock() + timedelta(hours=12)).isoformat()
-    with monkeypatch.context() as patched:
-        patched.setattr(executor, "run_request", crash)
-        with pytest.raises(Crash):
-            executor.execute(
-                world.services, ActionKind.STOP_NOTEBOOK, nb_key("nb-1"), actor="schedule #1",
-                idempotency_key="schedule:1:18:00", params={"not_after": not_after},
-            )
+    crash_before_the_claim(world, monkeypatch, ActionKind.STOP_NOTEBOOK, "18:00", timedelta(hours=12))
     world.clock.advance(minutes=40)
     [outcome] = executor.recover(world.restart())
     assert (outcome.code, outcome.state) == (OutcomeCode.DONE, S.SUCCEEDED)
