@@ -1,5 +1,5 @@
 """Scan benchmark: N endpoints, N notebooks and N training jobs (half of each idle or on demand)
-on moto over real HTTP, scanned by the real `bot.scan.run_scan`. Prints requests by operation
+on moto over real HTTP, scanned by the real `bot.scan.fanout.run_scan`. Prints requests by operation
 (from moto's recorder), total requests, wall time and peak RSS. A script, not a test: it asserts
 nothing about time.
 
@@ -163,9 +163,9 @@ def main() -> None:
     server, endpoint = start_moto()
     from bot.aws.session import ClientFactory, RegionClients
     from bot.config import Settings
-    from bot.moto_fleet import MotoFleet, MotoRecorder
-    from bot.pricing import load_prices
-    from bot.scan import run_scan
+    from bot.demo.moto_fleet import MotoFleet, MotoRecorder
+    from bot.scan.fanout import run_scan
+    from bot.scan.pricing import load_prices
 
     factory = ClientFactory()
     clients = RegionClients(factory, REGION)

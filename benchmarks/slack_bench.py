@@ -62,13 +62,13 @@ def main() -> int:
     host, port = moto.get_host_and_port()
     os.environ["AWS_ENDPOINT_URL"] = f"http://{host}:{port}"
 
-    from bot.app import build_app, wsgi_app
     from bot.aws.session import ClientFactory, RegionClients
     from bot.config import Settings
-    from bot.http_server import HttpServer
-    from bot.moto_fleet import MotoFleet
+    from bot.demo.moto_fleet import MotoFleet
+    from bot.runtime.app import build_app, wsgi_app
+    from bot.runtime.http_server import HttpServer
+    from bot.runtime.slack_client import web_client
     from bot.services import build_services
-    from bot.slack_client import web_client
     from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, SignedRequests, SlackApiStandIn
 
     clients = ClientFactory()

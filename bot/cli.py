@@ -14,13 +14,8 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from bot.config import ConfigFileError, Settings, settings_error_lines
+from bot.exit_codes import EXIT_OK, EXIT_SCAN_ERRORS, EXIT_UNEXPECTED, EXIT_USAGE, UsageError
 from bot.models import FindingKind
-
-EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_SCAN_ERRORS = 0, 1, 2, 3
-
-
-class UsageError(Exception):
-    """Bad input from the user: printed as one line, exit 2."""
 
 
 def _kind(value: str) -> FindingKind:
@@ -72,13 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
-        from bot.demo import run_demo
+        from bot.demo.command import run_demo
 
         return run_demo(fmt=args.format)
 
     settings = Settings()
     if args.command == "prices":
-        from bot.price_refresh import prices_cli
+        from bot.scan.price_refresh import prices_cli
 
         return prices_cli(settings, args.action, args.output, args.regions)
 
@@ -88,19 +83,19 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "scan":
         return _scan(services, args)
     if args.command == "run":
-        from bot.runner import run_bot
+        from bot.runtime.runner import run_bot
 
         return run_bot(services, http=args.http, host=args.host, port=args.port)
     if args.command == "digest":
-        from bot.digest_job import digest_cli
+        from bot.digest.job import digest_cli
 
         return digest_cli(services, post=args.post)
     if args.command == "audit":
-        from bot.audit import audit_cli
+        from bot.actions.audit import audit_cli
 
         return audit_cli(services, days=args.days, fmt=args.format)
     if args.command == "schedule":
-        from bot.schedule_cli import schedule_cli
+        from bot.schedules.cli import schedule_cli
 
         return schedule_cli(services, args.words)
     raise UsageError(f"unknown command {args.command}")

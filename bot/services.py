@@ -15,9 +15,9 @@ from bot.aws.session import ClientFactory
 from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.models import FindingKind, ScanResult
-from bot.pricing import PriceTable, load_prices
-from bot.scan import run_scan
-from bot.store import Store
+from bot.scan.fanout import run_scan
+from bot.scan.pricing import PriceTable, load_prices
+from bot.storage.store import Store
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@
 Stop / Start / Delete on a digest item open an action request (posted in the digest's thread, the
 item marked "requested by @x"); Approve / Reject decide it; Restore on a deleted endpoint's
 result opens a restore request. Every listener acks at once and works in a lazy listener; the
-rules live in `bot.executor` / `bot.approvals`, this module only translates Slack payloads;
-`bot.request_messages` keeps the request message and the digest item up to date.
+rules live in `bot.actions.executor` / `bot.actions.approvals`, this module only translates Slack payloads;
+`bot.actions.messages` keeps the request message and the digest item up to date.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import executor
-from bot.action_models import ActionKind, DecisionCode, ResourceKey, Vote
+from bot.actions import executor
+from bot.actions.messages import RequestMessages
+from bot.actions.models import ActionKind, DecisionCode, ResourceKey, Vote
 from bot.aws.actions import ACTIONS_BY_BUTTON
-from bot.request_messages import RequestMessages
 from bot.services import Services
 from handlers import approval_commands
 from handlers.approvers import ApproverDirectory

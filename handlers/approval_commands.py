@@ -9,10 +9,10 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import approvals
-from bot.action_models import RequestState
-from bot.audit import recent_entries
-from bot.requests_store import RequestStore
+from bot.actions import approvals
+from bot.actions.audit import recent_entries
+from bot.actions.models import RequestState
+from bot.actions.store import RequestStore
 from bot.services import Services
 from handlers.approvers import ApproverDirectory
 from reports.requests import audit_blocks, pending_blocks

@@ -24,9 +24,9 @@ from slack_bolt import Ack, App, Respond
 
 from bot.config import REGION
 from bot.models import Finding, FindingKind, ScanResult
-from bot.schedules_store import active_snoozes
+from bot.schedules.snoozes import split_snoozed
+from bot.schedules.store import active_snoozes
 from bot.services import Services
-from bot.snoozes import split_snoozed
 from reports.answers import listing, savings, usage_text
 
 logger = logging.getLogger(__name__)

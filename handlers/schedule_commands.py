@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.models import ResourceType
-from bot.schedule_requests import (
+from bot.schedules.requests import (
     USAGE,
     ScheduleUsageError,
     create_schedule,
@@ -23,8 +23,8 @@ from bot.schedule_requests import (
     parse_command,
     remove_schedule,
 )
-from bot.schedules import ScheduleInputError
-from bot.schedules_store import (
+from bot.schedules.rules import ScheduleInputError
+from bot.schedules.store import (
     ScheduleRecord,
     ScheduleStatus,
     active_snoozes,

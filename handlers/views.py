@@ -17,17 +17,18 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.action_models import ResourceKey
+from bot.actions.models import ResourceKey
 from bot.models import ResourceType
-from bot.schedule_requests import create_schedule, decide
-from bot.schedules import (
+from bot.schedules.requests import create_schedule, decide
+from bot.schedules.rules import (
     PRESETS,
     ScheduleInputError,
     ScheduleRule,
     delete_at_rule,
     recurring_rule,
 )
-from bot.schedules_store import (
+from bot.schedules.snoozes import SnoozeInputError, snooze_until
+from bot.schedules.store import (
     ScheduleStatus,
     active_snoozes,
     add_snooze,
@@ -36,7 +37,6 @@ from bot.schedules_store import (
     unsnooze,
 )
 from bot.services import Services
-from bot.snoozes import SnoozeInputError, snooze_until
 from handlers import schedule_commands
 from handlers.approvers import ApproverDirectory
 from reports.ids import ActionId, CallbackId

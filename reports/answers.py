@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
 from bot.models import Finding, ScanError, ScanResult, totals_of
-from bot.snoozes import hidden_totals
+from bot.schedules.snoozes import hidden_totals
 from reports.findings import (
     MAX_BLOCKS,
     amounts_field,

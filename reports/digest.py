@@ -15,7 +15,7 @@ from typing import Any
 from slack_sdk.models.blocks import Block, HeaderBlock, MarkdownTextObject, SectionBlock
 
 from bot.models import Finding, FindingKind, ScanResult, totals_of
-from bot.snoozes import hidden_totals
+from bot.schedules.snoozes import hidden_totals
 from reports.answers import errors_line
 from reports.findings import (
     FIELD_MAX,

@@ -1,6 +1,6 @@
 """The Schedule, Delete-at and Snooze modals, and reading their submitted values. Pure.
 
-Block ids double as field names: a validation error from `bot.schedules` (`{"stop": "…"}`)
+Block ids double as field names: a validation error from `bot.schedules.rules` (`{"stop": "…"}`)
 is shown on the block of the same id (`response_action: errors`). The modal carries the
 resource key and where it was clicked in `private_metadata` (JSON).
 """
@@ -26,8 +26,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.schedules import DAY_LABELS, DAYS, PRESET_LABELS
-from bot.snoozes import DEFAULT_SNOOZE, SNOOZE_LABELS
+from bot.schedules.rules import DAY_LABELS, DAYS, PRESET_LABELS
+from bot.schedules.snoozes import DEFAULT_SNOOZE, SNOOZE_LABELS
 from reports.ids import CallbackId
 
 COMMON_ZONES = (

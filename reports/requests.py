@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.action_models import (
+from bot.actions.models import (
     ActionKind,
     ActionRequest,
     Approval,

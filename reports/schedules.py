@@ -21,13 +21,13 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.schedules import next_firings
-from bot.snoozes import Snooze
+from bot.schedules.rules import next_firings
+from bot.schedules.snoozes import Snooze
 from reports.findings import escape
 from reports.ids import ActionId
 
 if TYPE_CHECKING:
-    from bot.schedules_store import ScheduleRecord
+    from bot.schedules.store import ScheduleRecord
 
 MAX_BLOCKS = 50
 STATUS_EMOJI = {

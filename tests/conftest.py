@@ -1,7 +1,7 @@
 """Shared fixtures, named for the state they give.
 
 AWS is moto over real HTTP on 127.0.0.1 (ThreadedMotoServer in this process, so tests can still
-age resources through `bot.moto_fleet`). Nothing here talks to anything but loopback.
+age resources through `bot.demo.moto_fleet`). Nothing here talks to anything but loopback.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from moto.server import ThreadedMotoServer
 
 from bot.aws.session import ClientFactory, RegionClients
 from bot.config import Settings
-from bot.moto_fleet import MotoFleet
+from bot.demo.moto_fleet import MotoFleet
 from bot.services import Services, build_services
-from bot.store import Store
+from bot.storage.store import Store
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -129,7 +129,7 @@ def signed(slack_api: SlackApiStandIn) -> SignedRequests:
 @pytest.fixture
 def slack_client(slack_api: SlackApiStandIn) -> WebClient:
     """The production WebClient (429 retries included) pointed at the stand-in."""
-    from bot.slack_client import web_client
+    from bot.runtime.slack_client import web_client
     from tests.fakes.slack_api import BOT_TOKEN
 
     return web_client(BOT_TOKEN, slack_api.api_url)
@@ -138,7 +138,7 @@ def slack_client(slack_api: SlackApiStandIn) -> WebClient:
 @pytest.fixture
 def bolt_app(services: Services, slack_client: WebClient) -> App:
     """build_app over `services`, verifying its token with auth.test against the stand-in."""
-    from bot.app import build_app
+    from bot.runtime.app import build_app
     from tests.fakes.slack_api import SIGNING_SECRET
 
     return build_app(services, slack_client, signing_secret=SIGNING_SECRET)
@@ -148,9 +148,9 @@ def bolt_app(services: Services, slack_client: WebClient) -> App:
 def http_app(bolt_app: App, services: Services) -> Iterator[str]:
     """The real HTTP-mode server (threaded, 127.0.0.1, port 0) serving `bolt_app`: its base URL.
     Post with `signed.command(...).post(http_app)`; GET f"{http_app}/healthz"."""
-    from bot.app import wsgi_app
-    from bot.audit import record_rejected_request
-    from bot.http_server import HttpServer
+    from bot.actions.audit import record_rejected_request
+    from bot.runtime.app import wsgi_app
+    from bot.runtime.http_server import HttpServer
 
     def on_rejected(body: str, headers: dict[str, str]) -> None:
         record_rejected_request(services, body, headers)

@@ -41,7 +41,7 @@ def test_scan_json_lists_the_waste_and_nothing_busy(seeded_fleet, capsys):
 
 
 def test_scan_is_saved_for_later(seeded_fleet, capsys, tmp_path):
-    from bot.store import Store
+    from bot.storage.store import Store
 
     main(["scan", "--format", "json", *KINDS])
     saved = Store(tmp_path / "cli.db").latest_scan(complete_only=False)

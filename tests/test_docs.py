@@ -10,7 +10,7 @@ import yaml
 
 from bot.config import Settings
 from bot.models import FindingKind
-from bot.scanners import SCANNERS
+from bot.scan.scanners import SCANNERS
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()

@@ -17,7 +17,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from bot.action_models import ActionKind, OutcomeCode, ResourceKey
+from bot.actions.models import ActionKind, OutcomeCode, ResourceKey
 from bot.aws.session import request_id
 from bot.models import ResourceType
 

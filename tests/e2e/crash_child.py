@@ -13,8 +13,8 @@ import os
 import signal
 import sys
 
-from bot import executor
-from bot.action_models import Vote
+from bot.actions import executor
+from bot.actions.models import Vote
 from bot.aws import actions
 from bot.config import Settings
 from bot.services import build_services

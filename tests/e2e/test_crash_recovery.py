@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot import executor
-from bot.action_models import ActionKind, RequestState
+from bot.actions import executor
+from bot.actions.models import ActionKind, RequestState
 from bot.aws.session import ClientFactory, RegionClients
 from bot.config import Settings
-from bot.moto_fleet import MotoFleet
+from bot.demo.moto_fleet import MotoFleet
 from bot.services import build_services
-from bot.store import Store
+from bot.storage.store import Store
 from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET
 
 S = RequestState

@@ -136,7 +136,7 @@ def test_a_second_bot_on_the_same_database_stops_with_one_line(running_bot, bot_
 
 
 def test_the_lock_dies_with_the_bot(bot_env, tmp_path):
-    from bot.single_instance import DatabaseLock
+    from bot.runtime.single_instance import DatabaseLock
 
     port = free_port()
     process = subprocess.Popen(

@@ -14,7 +14,7 @@ import boto3
 from bot.aws.session import ClientFactory
 from bot.config import Settings
 from bot.services import Services, build_services
-from bot.store import Store
+from bot.storage.store import Store
 
 APPROVERS = ["UAPPROVER1", "UAPPROVER2", "UAPPROVER3"]
 REQUESTER = "UREQUESTER"

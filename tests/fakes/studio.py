@@ -3,7 +3,7 @@
 moto has no Studio apps, user profiles or spaces and no CloudTrail LookupEvents (FACTS.md).
 `botocore.stub.Stubber` answers instead: it checks each call's parameters and each response's
 shape against the real service model, so a scanner that calls the API wrongly fails here as it
-would on AWS. The records come from the product's own builders (`bot.studio_standin`), which the
+would on AWS. The records come from the product's own builders (`bot.demo.studio_standin`), which the
 offline demo uses too.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 import boto3
 from botocore.stub import ANY, Stubber
 
-from bot.studio_standin import (  # noqa: F401 - re-exported for tests
+from bot.demo.studio_standin import (  # noqa: F401 - re-exported for tests
     app_record,
     domain_record,
     idle_settings,

@@ -12,12 +12,12 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from bot.action_models import RequestState, Vote
+from bot.actions.models import RequestState, Vote
+from bot.actions.store import RequestStore
 from bot.aws.session import ClientFactory, RegionClients
 from bot.config import Settings
+from bot.demo.moto_fleet import MotoFleet
 from bot.models import Finding, FindingKind, ResourceType, ScanResult
-from bot.moto_fleet import MotoFleet
-from bot.requests_store import RequestStore
 from bot.services import Services
 from reports.findings import item_blocks
 from reports.ids import ActionId
@@ -263,11 +263,11 @@ class Crash(BaseException):
 def test_after_a_crash_start_up_recovery_finishes_and_updates_the_messages(
     fleet, services, bolt_app, signed, slack_api, counter, settings, slack_client, monkeypatch
 ) -> None:
-    from bot import executor
+    from bot.actions import executor
+    from bot.actions.messages import recover_on_start
     from bot.aws import actions
-    from bot.request_messages import recover_on_start
     from bot.services import build_services
-    from bot.store import Store
+    from bot.storage.store import Store
 
     open_stop_request(fleet, services, bolt_app, signed, slack_api)
     request = requests_of(services).all()[0]
@@ -299,8 +299,8 @@ def test_the_expiry_sweep_expires_overdue_requests_and_says_so_on_both_messages(
     import dataclasses
     from datetime import timedelta
 
-    from bot.request_messages import EXPIRY_JOB_ID, expire_and_refresh
-    from bot.scheduler import build_scheduler
+    from bot.actions.messages import EXPIRY_JOB_ID, expire_and_refresh
+    from bot.runtime.scheduler import build_scheduler
 
     open_stop_request(fleet, services, bolt_app, signed, slack_api)
     request = requests_of(services).all()[0]
@@ -318,7 +318,7 @@ def test_the_expiry_sweep_expires_overdue_requests_and_says_so_on_both_messages(
 def test_a_click_in_an_ephemeral_listing_posts_the_request_in_the_digest_thread(
     fleet, services, bolt_app, signed, slack_api
 ) -> None:
-    from bot.digest_store import DigestItem, record_items, record_post
+    from bot.digest.store import DigestItem, record_items, record_post
 
     fleet.notebook("nb-1")
     nb = finding(ResourceType.NOTEBOOK_INSTANCE, "nb-1", FindingKind.IDLE_NOTEBOOK, 36.5)

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from bot.models import FindingKind, ScanError, ScanResult
-from bot.schedules_store import add_snooze
+from bot.schedules.store import add_snooze
 from reports.digest import limit_violations
 from reports.ids import ActionId
 from tests.fakes.findings import finding, many_findings

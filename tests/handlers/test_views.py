@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
-from bot.moto_fleet import MotoFleet
-from bot.schedules import weekdays_preset
-from bot.schedules_store import (
+from bot.demo.moto_fleet import MotoFleet
+from bot.schedules.rules import weekdays_preset
+from bot.schedules.store import (
     ScheduleStatus,
     active_snoozes,
     add_schedule,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.action_models import (
+from bot.actions.models import (
     ActionKind,
     ActionRequest,
     Approval,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from bot.schedules import weekdays_preset
-from bot.schedules_store import ScheduleRecord, ScheduleStatus
-from bot.snoozes import Snooze
+from bot.schedules.rules import weekdays_preset
+from bot.schedules.snoozes import Snooze
+from bot.schedules.store import ScheduleRecord, ScheduleStatus
 from reports.ids import ActionId, CallbackId
 from reports.modals import (
     SCHEDULE_BLOCKS,

@@ -10,10 +10,10 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from bot.action_models import ActionKind, OutcomeCode, ResourceKey
+from bot.actions.models import ActionKind, OutcomeCode, ResourceKey
 from bot.aws import actions
 from bot.aws.actions import ABSENT, Observation
-from bot.moto_fleet import MotoFleet
+from bot.demo.moto_fleet import MotoFleet
 
 PROTECT = "sm-cost-bot:protect"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

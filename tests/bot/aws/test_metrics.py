@@ -16,7 +16,7 @@ from bot.aws.metrics import (
     lookback_period_seconds,
     sum_variant_metric,
 )
-from bot.moto_fleet import MotoRecorder
+from bot.demo.moto_fleet import MotoRecorder
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 

@@ -1,0 +1,107 @@
+"""Account × region × kind fan-out on a bounded thread pool.
+
+Errors are values here: an account-region-kind that fails becomes a ScanError in the result and
+never aborts the scan, and never looks clean (AccessDenied is not an empty list).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+from bot.aws.session import ClientFactory, RegionClients, error_code, error_message
+from bot.config import AccountTarget, Settings
+from bot.models import Finding, FindingKind, ScanError, ScanResult
+from bot.scan.pricing import PriceTable
+from bot.scan.scanners import SCANNERS
+from bot.scan.scanners.base import ScanContext
+
+
+def _resolve_account(
+    factory: ClientFactory, target: AccountTarget | None, region: str
+) -> tuple[str | None, ScanError | None]:
+    try:
+        factory.client("sagemaker", region, target)  # forces AssumeRole for role targets
+        return factory.account_id(target, region), None
+    except Exception as exc:
+        return None, ScanError(
+            account_id=target.account_id if target else "unknown",
+            region=region,
+            operation="AssumeRole" if target else "GetCallerIdentity",
+            message=error_message(exc),
+            code=error_code(exc),
+        )
+
+
+def _scan_one(
+    factory: ClientFactory,
+    target: AccountTarget | None,
+    account_id: str,
+    region: str,
+    kind: FindingKind,
+    settings: Settings,
+    prices: PriceTable,
+    now: datetime,
+) -> tuple[list[Finding], list[ScanError]]:
+    ctx = ScanContext(
+        clients=RegionClients(factory, region, target),
+        account_id=account_id,
+        region=region,
+        settings=settings,
+        prices=prices,
+        now=now,
+    )
+    try:
+        findings = SCANNERS[kind].scan(ctx)
+    except Exception as exc:
+        ctx.report_error(f"scan {kind}", exc, kind)
+        findings = []
+    return findings, ctx.errors
+
+
+def run_scan(
+    factory: ClientFactory,
+    settings: Settings,
+    prices: PriceTable,
+    now: datetime,
+    *,
+    regions: Iterable[str] | None = None,
+    kinds: Iterable[FindingKind] | None = None,
+) -> ScanResult:
+    complete = regions is None and kinds is None
+    regions = list(regions or settings.regions)
+    kinds = list(kinds or SCANNERS)
+    targets = settings.account_targets()
+    findings: list[Finding] = []
+    errors: list[ScanError] = []
+    accounts: list[str] = []
+    with ThreadPoolExecutor(max_workers=settings.scan_max_workers, thread_name_prefix="scan") as pool:
+        resolved = list(pool.map(lambda t: (t, *_resolve_account(factory, t, regions[0])), targets))
+        jobs = []
+        for target, account_id, error in resolved:
+            if error is not None:
+                errors.extend(error.model_copy(update={"region": r}) for r in regions)
+                continue
+            accounts.append(account_id)
+            for region in regions:
+                for kind in kinds:
+                    jobs.append(
+                        pool.submit(
+                            _scan_one, factory, target, account_id, region, kind, settings, prices, now
+                        )
+                    )
+        for job in jobs:
+            found, failed = job.result()
+            findings.extend(found)
+            errors.extend(failed)
+    findings.sort(key=lambda f: (-(f.est_monthly_savings_usd or 0.0), f.kind, f.name))
+    return ScanResult(
+        generated_at=now,
+        regions=regions,
+        accounts=accounts,
+        kinds=kinds,
+        complete=complete,
+        findings=findings,
+        errors=errors,
+    )

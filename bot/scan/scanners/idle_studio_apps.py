@@ -1,0 +1,312 @@
+"""Idle Studio apps: JupyterLab, CodeEditor, KernelGateway and JupyterServer apps `InService` with
+no user activity for SMBOT_STUDIO_IDLE_HOURS.
+
+The main signal is DescribeApp's `LastUserActivityTimestamp` (ListApps does not carry it). AWS
+documents that health checks without user activity also update it, to the health check's own
+time, so an idle app can look fresh. The finding therefore says how sure it is:
+
+- high: the activity is older than the threshold and CloudTrail shows nobody opening the app's
+  space or user profile in Studio (`CreatePresignedDomainUrl`) since;
+- medium: as above but the cross-check was impossible (CloudTrail unreadable, or no activity
+  timestamp at all, so the app's age stands in);
+- low: either the owner did open Studio within the threshold, or the activity is recent but
+  equals the last health check (the documented refresh) and nothing else shows use.
+
+Apps on the free `system` instance type (the Studio Classic JupyterServer UI) bill nothing and are
+skipped. Apps younger than the threshold cannot have been idle that long and are not described,
+so DescribeApp calls stay near the number of old apps.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.aws.session import error_code, error_message
+from bot.models import Finding, FindingKind, ResourceType
+from bot.scan.scanners.base import (
+    ScanContext,
+    age_in_words,
+    get_sagemaker_tags,
+    make_finding,
+    read_tags,
+)
+from bot.scan.scanners.idle_notebooks import (
+    event_request_parameters,
+    get_cloudtrail_last_events,
+    hours_between,
+    iso,
+)
+
+KIND = FindingKind.IDLE_STUDIO_APP
+PERMISSIONS = [
+    "sagemaker:ListApps",
+    "sagemaker:DescribeApp",
+    "sagemaker:ListSpaces",
+    "sagemaker:ListTags",
+    "cloudtrail:LookupEvents",
+]
+
+APP_TYPES = ("JupyterLab", "CodeEditor", "KernelGateway", "JupyterServer")
+FREE_INSTANCE_TYPE = "system"
+STUDIO_OPEN_EVENT = "CreatePresignedDomainUrl"
+# A health check writes its own time into LastUserActivityTimestamp: equal within clock noise.
+HEALTH_CHECK_TOLERANCE = timedelta(seconds=1)
+
+
+class StudioOpened(BaseModel):
+    """When the app's owner (space or user profile) last opened Studio, or why we cannot tell."""
+
+    model_config = ConfigDict(frozen=True)
+
+    last: datetime | None = None
+    unreadable: str | None = None
+
+
+class AppVerdict(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    confidence: str
+    why: str
+    idle_hours: float | None
+
+
+# --- get_*: I/O only -------------------------------------------------------------------------
+
+
+def get_apps(sagemaker: Any) -> list[dict[str, Any]]:
+    """ListApps without DomainIdEquals spans every domain of the region: no ListDomains needed."""
+    pages = sagemaker.get_paginator("list_apps").paginate(PaginationConfig={"PageSize": 100})
+    return [app for page in pages for app in page["Apps"]]
+
+
+def get_app_descriptions(sagemaker: Any, apps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """DescribeApp per candidate; an app deleted since the List is simply gone."""
+    described = []
+    for app in apps:
+        params = {k: app[k] for k in ("DomainId", "AppType", "AppName") if k in app}
+        for key in ("UserProfileName", "SpaceName"):
+            if app.get(key):
+                params[key] = app[key]
+        try:
+            answer = sagemaker.describe_app(**params)
+        except Exception as exc:
+            if error_code(exc) == "ResourceNotFound":
+                continue
+            raise  # without the main signal the whole kind is unknowable: a ScanError
+        answer.pop("ResponseMetadata", None)
+        described.append(answer)
+    return described
+
+
+def get_space_owners(sagemaker: Any) -> dict[str, str]:
+    """Private spaces' owners, so a space app can be matched to its user's CloudTrail events."""
+    owners = {}
+    pages = sagemaker.get_paginator("list_spaces").paginate(PaginationConfig={"PageSize": 100})
+    for page in pages:
+        for space in page["Spaces"]:
+            owner = space.get("OwnershipSettingsSummary", {}).get("OwnerUserProfileName")
+            if owner:
+                owners[f"space:{space['DomainId']}/{space['SpaceName']}"] = owner
+    return owners
+
+
+def owner_keys(app: dict[str, Any], space_owners: dict[str, str]) -> set[str]:
+    domain = app["DomainId"]
+    keys = set()
+    if app.get("SpaceName"):
+        space_key = f"space:{domain}/{app['SpaceName']}"
+        keys.add(space_key)
+        if space_key in space_owners:
+            keys.add(f"user:{domain}/{space_owners[space_key]}")
+    if app.get("UserProfileName"):
+        keys.add(f"user:{domain}/{app['UserProfileName']}")
+    return keys
+
+
+def studio_open_keys(event: dict[str, Any]) -> set[str]:
+    params = event_request_parameters(event)
+    domain = params.get("domainId")
+    keys = set()
+    if domain and params.get("userProfileName"):
+        keys.add(f"user:{domain}/{params['userProfileName']}")
+    if domain and params.get("spaceName"):
+        keys.add(f"space:{domain}/{params['spaceName']}")
+    return keys
+
+
+def get_studio_opened(
+    ctx: ScanContext, apps: list[dict[str, Any]], start: datetime
+) -> dict[str, StudioOpened]:
+    """One CloudTrail lookup for every candidate's owner; by AppArn."""
+    sagemaker = ctx.clients("sagemaker")
+    try:
+        owners = get_space_owners(sagemaker) if any(a.get("SpaceName") for a in apps) else {}
+    except Exception as exc:
+        ctx.report_error("ListSpaces", exc, KIND)
+        owners = {}
+    keys = {app["AppArn"]: owner_keys(app, owners) for app in apps}
+    try:
+        last = get_cloudtrail_last_events(
+            ctx.clients("cloudtrail"), STUDIO_OPEN_EVENT, start, ctx.now, studio_open_keys,
+            set().union(*keys.values()),
+        )
+    except Exception as exc:
+        return {arn: StudioOpened(unreadable=error_message(exc)) for arn in keys}
+    return {
+        arn: StudioOpened(last=max((last[k] for k in ks if k in last), default=None))
+        for arn, ks in keys.items()
+    }
+
+
+
+# --- find_*: pure ----------------------------------------------------------------------------
+
+
+def find_candidates(
+    apps: list[dict[str, Any]], now: datetime, threshold_hours: float
+) -> list[dict[str, Any]]:
+    """InService, billed, and older than the threshold (a younger app cannot be that idle)."""
+    cutoff = now - timedelta(hours=threshold_hours)
+    return [
+        app for app in apps
+        if app.get("Status") == "InService"
+        and app.get("AppType") in APP_TYPES
+        and app.get("ResourceSpec", {}).get("InstanceType") != FREE_INSTANCE_TYPE
+        and app["CreationTime"] <= cutoff
+    ]
+
+
+def refreshed_by_health_check(activity: datetime, health: datetime | None) -> bool:
+    return health is not None and abs(activity - health) <= HEALTH_CHECK_TOLERANCE
+
+
+def cross_check_words(opened: StudioOpened, owner_recent: bool) -> str:
+    if opened.unreadable is not None:
+        return "CloudTrail unreadable, no cross-check"
+    if owner_recent and opened.last is not None:
+        return f"but the owner opened Studio at {iso(opened.last)}"
+    return "no Studio sign-in by the owner in CloudTrail since"
+
+
+def judge_app(
+    app: dict[str, Any], opened: StudioOpened, now: datetime, threshold_hours: float
+) -> AppVerdict | None:
+    """Idle or not, and how sure (see the module docstring for the rules)."""
+    age_hours = hours_between(app["CreationTime"], now)
+    if app.get("Status") != "InService" or age_hours < threshold_hours:
+        return None
+    activity = app.get("LastUserActivityTimestamp")
+    health = app.get("LastHealthCheckTimestamp")
+    owner_recent = opened.last is not None and hours_between(opened.last, now) < threshold_hours
+    cross_check = cross_check_words(opened, owner_recent)
+    if activity is None:
+        idle_hours = age_hours
+        confidence, why = "medium", "no user activity recorded, the app's age stands in"
+    elif hours_between(activity, now) >= threshold_hours:
+        idle_hours = hours_between(activity, now)
+        confidence = "medium" if opened.unreadable is not None else "high"
+        why = "last user activity is older than the threshold"
+    elif refreshed_by_health_check(activity, health) and not owner_recent:
+        why = ("last user activity equals the last health check, which AWS documents can "
+               "refresh it without any user")
+        return AppVerdict(confidence="low", why=f"{why}; {cross_check}", idle_hours=None)
+    else:
+        return None  # recent activity that no health check explains: in use
+    if owner_recent:
+        confidence = "low"
+    return AppVerdict(
+        confidence=confidence, why=f"{why}; {cross_check}", idle_hours=round(idle_hours, 1)
+    )
+
+
+def app_name(app: dict[str, Any]) -> str:
+    owner = app.get("SpaceName") or app.get("UserProfileName") or "-"
+    return f"{app['DomainId']}/{owner}/{app['AppType']}/{app['AppName']}"
+
+
+def find_idle_apps(
+    ctx: ScanContext,
+    apps: list[dict[str, Any]],
+    opened: dict[str, StudioOpened],
+    tags_by_arn: dict[str, dict[str, str]] | None,
+) -> list[Finding]:
+    """`apps` are DescribeApp answers. `tags_by_arn=None`: tags unreadable, never actionable."""
+    threshold_hours = ctx.settings.studio_idle_hours
+    findings = []
+    for app in apps:
+        seen = opened.get(app["AppArn"], StudioOpened(unreadable="not looked up"))
+        verdict = judge_app(app, seen, ctx.now, threshold_hours)
+        if verdict is None:
+            continue
+        instance_type = app.get("ResourceSpec", {}).get("InstanceType")
+        monthly_usd = ctx.prices.monthly_usd(ctx.region, "studio", instance_type)
+        activity = app.get("LastUserActivityTimestamp")
+        health = app.get("LastHealthCheckTimestamp")
+        evidence: dict[str, Any] = {
+            "confidence": verdict.confidence,
+            "confidence_why": verdict.why,
+            "idle_hours": verdict.idle_hours,
+            "threshold_hours": threshold_hours,
+            "last_user_activity": iso(activity) if activity else None,
+            "last_health_check": iso(health) if health else None,
+            "app_age_hours": round(hours_between(app["CreationTime"], ctx.now), 1),
+            "studio_opened_by_owner": (
+                {"unreadable": seen.unreadable} if seen.unreadable
+                else {"last": iso(seen.last) if seen.last else None}
+            ),
+            "domain_id": app["DomainId"],
+            "app_type": app["AppType"],
+            "space": app.get("SpaceName"),
+            "user_profile": app.get("UserProfileName"),
+        }
+        if monthly_usd is None:
+            evidence["price"] = f"unknown Studio price for {instance_type} in {ctx.region}"
+        if verdict.idle_hours is None:
+            reason = (f"Possibly idle {app['AppType']} app: its last activity is only a health "
+                      f"check (confidence {verdict.confidence})")
+        else:
+            reason = (f"No user activity for {age_in_words(verdict.idle_hours)} "
+                      f"(confidence {verdict.confidence})")
+        finding = make_finding(
+            ctx,
+            kind=KIND,
+            resource_type=ResourceType.STUDIO_APP,
+            name=app_name(app),
+            arn=app["AppArn"],
+            instance_type=instance_type,
+            est_monthly_cost_usd=monthly_usd,
+            est_monthly_savings_usd=monthly_usd,  # deleting the app stops compute; the space stays
+            reason=reason,
+            evidence=evidence,
+            tags=(tags_by_arn or {}).get(app["AppArn"], {}),
+            tags_unreadable=tags_by_arn is None,
+        )
+        findings.append(finding)
+    return findings
+
+
+# --- glue ------------------------------------------------------------------------------------
+
+
+def scan(ctx: ScanContext) -> list[Finding]:
+    threshold_hours = ctx.settings.studio_idle_hours
+    sagemaker = ctx.clients("sagemaker")
+    candidates = find_candidates(get_apps(sagemaker), ctx.now, threshold_hours)
+    if not candidates:
+        return []
+    described = get_app_descriptions(sagemaker, candidates)
+    if not described:
+        return []
+    opened = get_studio_opened(ctx, described, ctx.now - timedelta(hours=threshold_hours))
+    idle = [
+        app for app in described
+        if judge_app(app, opened[app["AppArn"]], ctx.now, threshold_hours)
+    ]
+    if not idle:
+        return []
+    arns = [app["AppArn"] for app in idle]
+    tags = read_tags(ctx, "ListTags", KIND, lambda: get_sagemaker_tags(sagemaker, arns))
+    return find_idle_apps(ctx, idle, opened, tags)

@@ -1,0 +1,1 @@
+"""Schedules and snoozes: schedule rules (pure), their store, jobs, requests and CLI."""

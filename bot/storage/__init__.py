@@ -1,0 +1,1 @@
+"""The SQLite Store: connection, transactions, and the migrations registry features register into."""
