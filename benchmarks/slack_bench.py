@@ -1,10 +1,12 @@
 """50 concurrent signed /sm-idle requests while a scan runs: how fast does the bot ack?
 
-Everything real except Slack and AWS: the HTTP-mode app on a threaded server, Bolt's signature
-check, the recording Slack stand-in, moto over HTTP seeded with a fleet. Prints figures; asserts
-nothing (timings belong here, not in tests).
+Everything real except Slack and AWS: the HTTP-mode app on the bot's own server, Bolt's signature
+check, the recording Slack stand-in, moto over HTTP seeded with a fleet. Then the resource side:
+the peak thread count during the burst, and the threads and RSS with 500 idle connections held
+open (and whether a signed command is still answered meanwhile). Prints figures; asserts nothing
+(timings belong here, not in tests).
 
-    .venv/bin/python benchmarks/slack_bench.py [--requests 50] [--notebooks 40]
+    .venv/bin/python benchmarks/slack_bench.py [--requests 50] [--notebooks 40] [--idle 500]
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import socket
 import statistics
 import sys
 import tempfile
@@ -31,6 +34,49 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
+def rss_mib() -> float:
+    """Current resident set size of this process (Linux /proc), in MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class ThreadSampler:
+    """Samples this process's thread count every few ms; `.peak` is the highest seen."""
+
+    def __init__(self) -> None:
+        self.peak = threading.active_count()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.005):
+            self.peak = max(self.peak, threading.active_count())
+
+    def __enter__(self) -> ThreadSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def idle_connections(url: str, count: int) -> list[socket.socket]:
+    """`count` sockets that connect and send half a request line, then say nothing."""
+    host, port = url.removeprefix("http://").split(":")
+    held = []
+    for _ in range(count):
+        try:
+            sock = socket.create_connection((host, int(port)), timeout=5)
+            sock.sendall(b"POST /slack/events HTTP/1.1\r\n")
+            held.append(sock)
+        except OSError:
+            break
+    return held
+
+
 def seed(fleet, notebooks: int, endpoints: int, jobs: int) -> None:
     long_ago = datetime.now(UTC) - timedelta(days=4)
     for i in range(notebooks):
@@ -47,6 +93,7 @@ def main() -> int:
     parser.add_argument("--notebooks", type=int, default=40)
     parser.add_argument("--endpoints", type=int, default=15)
     parser.add_argument("--jobs", type=int, default=15)
+    parser.add_argument("--idle", type=int, default=500, help="idle connections to hold open")
     args = parser.parse_args()
     logging.disable(logging.CRITICAL)  # moto logs a trace per unimplemented Studio call; figures only
 
@@ -97,8 +144,9 @@ def main() -> int:
         response = request.post(server.url)
         return time.perf_counter() - started, response.status_code
 
+    threads_before = threading.active_count()
     burst_started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=args.requests) as pool:
+    with ThreadSampler() as sampler, ThreadPoolExecutor(max_workers=args.requests) as pool:
         results = list(pool.map(send, requests_to_send))
     acks_done = time.perf_counter()
     scan_running_during_acks = scanner.is_alive()
@@ -117,6 +165,30 @@ def main() -> int:
     )
     print(f"all acks in {1000 * (acks_done - burst_started):.0f} ms; all {args.requests} answers via response_url in {answers_done - burst_started:.2f} s")
     print(f"scans run: {services.store.db['scans'].count} (single-flight: concurrent askers share one scan)")
+    print(
+        f"threads: {threads_before} before the burst, peak {sampler.peak} during it"
+        f" (this process: server, Bolt listeners, the {args.requests} client threads, moto, stand-in)"
+    )
+
+    rss_before = rss_mib()
+    threads_idle_before = threading.active_count()
+    held = idle_connections(server.url, args.idle)
+    time.sleep(1.0)  # let the server accept them all
+    with ThreadSampler() as idle_sampler:
+        started = time.perf_counter()
+        probe = signed.command("/sm-idle", user="UPROBE")
+        try:
+            status = probe.post(server.url, timeout=10).status_code
+        except Exception as exc:  # a starved server times out: that is the figure
+            status = type(exc).__name__
+        probe_ms = 1000 * (time.perf_counter() - started)
+        time.sleep(0.5)
+    print(
+        f"{len(held)} idle connections open: threads {threads_idle_before} -> {idle_sampler.peak},"
+        f" RSS {rss_before:.0f} -> {rss_mib():.0f} MiB; a signed command meanwhile: {status} in {probe_ms:.0f} ms"
+    )
+    for sock in held:
+        sock.close()
     server.stop()
     slack.stop()
     moto.stop()

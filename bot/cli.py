@@ -77,6 +77,13 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return prices_cli(settings, args.action, args.output, args.regions)
 
+    if args.command == "run":
+        from bot.runtime.single_instance import missing_database
+
+        problem = missing_database(settings.db_path)
+        if problem:  # checked before the Store would create a new, empty database
+            raise UsageError(problem)
+
     from bot.services import build_services
 
     services = build_services(settings)

@@ -85,6 +85,7 @@ class Settings(BaseSettings):
     # --- storage -------------------------------------------------------------------------------
     db_path: Path = Path("./sm-cost-bot.db")
     prices_path: Path | None = None
+    log_level: Annotated[str, Field(pattern="^(DEBUG|INFO|WARNING|ERROR)$")] = "INFO"
 
     # --- Slack -----------------------------------------------------------------------------------
     slack_bot_token: str | None = Field(None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"))

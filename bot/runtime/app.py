@@ -22,16 +22,17 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 
+from bot.runtime.http_server import MAX_BODY_BYTES
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
-MAX_BODY_BYTES = 1_000_000  # Slack payloads are far smaller; a bigger body is not from Slack
 
 # Errors that mean "this payload is not shaped like Slack's": the client's fault, a 4xx.
-PAYLOAD_SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+# RecursionError: json.loads of `payload=` + 100,000 `[` overflows the parser's stack.
+PAYLOAD_SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError)
 # Bolt runs every ack and lazy listener on this pool (default 10 threads). Slow work in lazy
 # listeners (AWS actions, scans) must not leave no thread for the next request's ack.
 LISTENER_THREADS = 32
@@ -130,7 +131,7 @@ def is_parseable_slack_body(body: str, content_type: str | None) -> bool:
         if "payload" in fields:
             return isinstance(json.loads(fields["payload"]), dict)
         return bool(fields) or not body
-    except ValueError:
+    except (ValueError, RecursionError):  # deeply nested JSON overflows json's recursion limit
         return False
 
 
@@ -151,17 +152,23 @@ def wsgi_app(
     path: str = EVENTS_PATH,
     *,
     on_rejected: Callable[[str, dict[str, str]], None] | None = None,
+    health: Callable[[], list[str]] | None = None,
 ) -> WsgiApp:
-    """POST `path` → Bolt; GET /healthz → 200; malformed → 400; never a trace in a response.
+    """POST `path` → Bolt; GET /healthz → 200, or 503 with what is wrong; malformed → 400; never
+    a trace in a response.
 
     `on_rejected(body, headers)` is told about every request Bolt refused with 401 (bad or stale
     signature): Bolt's verification runs before any listener, so this is the only place to audit it.
+    `health()` lists what stops the bot from working (dead scheduler, unwritable database).
     """
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
         route = environ.get("PATH_INFO", "")
         if route == HEALTH_PATH and method in ("GET", "HEAD"):
+            problems = health() if health is not None else []
+            if problems:
+                return _reply(start_response, 503, json.dumps({"ok": False, "problems": problems}), "application/json")
             return _reply(start_response, 200, '{"ok": true}', "application/json")
         if route != path:
             return _reply(start_response, 404, "not found")
@@ -169,6 +176,8 @@ def wsgi_app(
             return _reply(start_response, 405, "method not allowed", headers=[("Allow", "POST")])
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
+            if length < 0:
+                raise ValueError(length)  # read(-1) would read to the end of the stream
         except ValueError:
             return _reply(start_response, 400, "bad content length")
         if length > MAX_BODY_BYTES:

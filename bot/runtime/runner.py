@@ -23,6 +23,9 @@ from bot.services import Services
 logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE = 0, 1, 2
+EXIT_DATABASE_GONE = 1
+# How often the running bot checks that its database file is still the one it opened.
+DATABASE_WATCH_SECONDS = 2.0
 
 
 def missing_settings(services: Services, *, http: bool) -> list[str]:
@@ -50,7 +53,9 @@ def run_bot(services: Services, *, http: bool = False, host: str = "127.0.0.1", 
         mode = "HTTP mode (--http)" if http else "Socket Mode (or use --http with SLACK_SIGNING_SECRET)"
         print(f"sm-cost-bot: set {' and '.join(missing)} for {mode}", file=sys.stderr)
         return EXIT_USAGE
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.runtime.log_secrets import configure_logging, known_secrets
+
+    configure_logging(services.settings.log_level, known_secrets(services.settings))
 
     from bot.runtime.app import build_app
 
@@ -82,8 +87,10 @@ def _serve(services: Services, client: WebClient, app: Any, *, http: bool, host:
     """Recovery, transport and scheduler, with this process holding the database's lock."""
     from bot.actions.messages import recover_on_start
     from bot.runtime.app import socket_mode_handler, wsgi_app
+    from bot.runtime.health import Health
     from bot.runtime.scheduler import build_scheduler
 
+    health = Health(services.store)
     stop = threading.Event()
     _stop_on_signals(stop)  # from here on, SIGTERM ends in a clean shutdown
     recover_on_start(services, client)  # action requests a crash left approved or executing: before serving
@@ -93,7 +100,7 @@ def _serve(services: Services, client: WebClient, app: Any, *, http: bool, host:
         from bot.runtime.http_server import HttpServer
 
         on_rejected = functools.partial(record_rejected_request, services)
-        server = HttpServer(wsgi_app(app, on_rejected=on_rejected), host, port).start()
+        server = HttpServer(wsgi_app(app, on_rejected=on_rejected, health=health.problems), host, port).start()
         logger.info("HTTP mode: POST %s/slack/events, GET %s/healthz", server.url, server.url)
         stop_transport = server.stop
     else:
@@ -109,9 +116,20 @@ def _serve(services: Services, client: WebClient, app: Any, *, http: bool, host:
     scheduler = build_scheduler(services, client)
     try:
         scheduler.start()
-        stop.wait()
+        health.scheduler = scheduler
+        return _watch_database(services, stop)
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)
         stop_transport()
+
+
+def _watch_database(services: Services, stop: threading.Event) -> int:
+    """Wait for a stop signal; stop at once, with one line, if the database file goes away or is
+    replaced (SQLite would go on writing to the unlinked file, and nobody would see the rows)."""
+    while not stop.wait(DATABASE_WATCH_SECONDS):
+        problem = services.store.file_gone()
+        if problem:
+            print(f"sm-cost-bot: {problem}; stopping", file=sys.stderr)
+            return EXIT_DATABASE_GONE
     return EXIT_OK

@@ -20,6 +20,7 @@ from typing import Any
 from sqlite_utils import Database, Migrations
 
 from bot.models import Finding, ScanError, ScanResult
+from bot.storage.database_file import FileIdentity, create_private, write_problem
 from bot.storage.migrations import registered_sets
 
 core = Migrations("sm-cost-bot-core")
@@ -87,6 +88,8 @@ class Store:
     def __init__(self, path: str | Path):
         self.path = str(path)
         self._local = threading.local()
+        create_private(self.path)
+        self.identity = FileIdentity.of(self.path)  # the file this Store opened
         db = self.db
         db.enable_wal()
         for migrations in (core, *registered_sets()):
@@ -102,6 +105,19 @@ class Store:
             db = Database(conn)
             self._local.db = db
         return db
+
+    def file_gone(self) -> str | None:
+        """Whether the database file was deleted or replaced since this Store opened it."""
+        current = FileIdentity.of(self.path)
+        if current is None:
+            return f"the database {self.path} was deleted while the bot was running"
+        if current != self.identity:
+            return f"the database {self.path} was replaced while the bot was running"
+        return None
+
+    def file_problem(self) -> str | None:
+        """Whether the database file is still the one opened, and writable (None: all is well)."""
+        return self.file_gone() or write_problem(self.path)
 
     @contextmanager
     def transaction(self) -> Iterator[Database]:
