@@ -25,7 +25,10 @@ from reports.ids import ActionId
 
 # What a person may do about each kind, in button order. Snooze is offered for every kind.
 ACTIONS_BY_KIND: dict[FindingKind, tuple[ActionId, ...]] = {
-    FindingKind.IDLE_NOTEBOOK: (ActionId.STOP, ActionId.SCHEDULE, ActionId.SNOOZE),
+    FindingKind.IDLE_NOTEBOOK: (
+        ActionId.STOP, ActionId.SCHEDULE, ActionId.SNOOZE, ActionId.AUTO_STOP,
+        ActionId.AUTO_STOP_RESTART,
+    ),
     FindingKind.UNUSED_ENDPOINT: (ActionId.DELETE, ActionId.SCHEDULE, ActionId.SNOOZE),
     FindingKind.IDLE_STUDIO_APP: (ActionId.DELETE, ActionId.SNOOZE),
     FindingKind.STUDIO_IDLE_SHUTDOWN_OFF: (ActionId.SNOOZE,),
@@ -137,7 +140,24 @@ BUTTON_TEXT: dict[ActionId, str] = {
     ActionId.DELETE: "Delete",
     ActionId.SCHEDULE: "Schedule",
     ActionId.SNOOZE: "Snooze",
+    ActionId.AUTO_STOP: "Auto-stop at next stop",
+    ActionId.AUTO_STOP_RESTART: "Auto-stop + restart now",
 }
+
+
+def _confirm_restart(finding: Finding) -> ConfirmObject:
+    return ConfirmObject(
+        title="Restart the notebook?",
+        text=truncate(
+            f"Once approved, *{escape(finding.name)}* is stopped, given the auto-stop lifecycle"
+            " configuration and started again: unsaved work and running kernels are lost.", 300,
+        ),
+        confirm="Ask for approval", deny="Cancel", style="danger",
+    )
+
+
+# Buttons that need a confirmation of their own (besides the destructive ones).
+CONFIRMS = {ActionId.AUTO_STOP_RESTART: _confirm_restart}
 
 
 def buttons(finding: Finding) -> list[ButtonElement]:
@@ -155,7 +175,8 @@ def buttons(finding: Finding) -> list[ButtonElement]:
                 action_id=action.value,
                 value=finding.key[:BUTTON_VALUE_MAX],
                 style="danger" if action in DESTRUCTIVE else None,
-                confirm=_confirm(action, finding) if action in DESTRUCTIVE else None,
+                confirm=_confirm(action, finding) if action in DESTRUCTIVE
+                else CONFIRMS[action](finding) if action in CONFIRMS else None,
             )
         )
     return result

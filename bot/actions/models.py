@@ -21,6 +21,8 @@ class ActionKind(StrEnum):
     DELETE_ENDPOINT = "delete-endpoint"
     DELETE_STUDIO_APP = "delete-studio-app"
     RESTORE_ENDPOINT = "restore-endpoint"
+    INSTALL_AUTO_STOP = "install-auto-stop"
+    RESTORE_LIFECYCLE_CONFIG = "restore-lifecycle-config"
 
     @property
     def verb(self) -> str:
@@ -30,11 +32,20 @@ class ActionKind(StrEnum):
             ActionKind.DELETE_ENDPOINT: "delete endpoint",
             ActionKind.DELETE_STUDIO_APP: "delete Studio app",
             ActionKind.RESTORE_ENDPOINT: "restore endpoint",
+            ActionKind.INSTALL_AUTO_STOP: "install auto-stop on notebook",
+            ActionKind.RESTORE_LIFECYCLE_CONFIG: "restore the lifecycle configuration of notebook",
         }[self]
 
     @property
     def destructive(self) -> bool:
         return self in (ActionKind.DELETE_ENDPOINT, ActionKind.DELETE_STUDIO_APP)
+
+    @property
+    def undo(self) -> ActionKind | None:
+        """The action that puts back what this one replaced (offered as Undo once it succeeded)."""
+        return {
+            ActionKind.INSTALL_AUTO_STOP: ActionKind.RESTORE_LIFECYCLE_CONFIG,
+        }.get(self)
 
 
 class RequestState(StrEnum):
