@@ -27,6 +27,7 @@ from reports.requests import offers_restore
 VERBS = {
     ActionId.STOP.value: "stop", ActionId.START.value: "start", ActionId.DELETE.value: "delete",
     ActionId.AUTO_STOP.value: "auto-stop", ActionId.AUTO_STOP_RESTART.value: "auto-stop-restart",
+    ActionId.ENABLE_IDLE_SHUTDOWN.value: "enable-idle-shutdown", ActionId.RESIZE.value: "resize",
 }
 
 
@@ -59,7 +60,7 @@ def register(app: App, services: Services) -> None:
             return
         finding = requests.latest_finding(value)
         params = executor.params_for(finding) | fix_steps.button_params(
-            services, action, restart_now=verb in RESTART_VERBS
+            services, action, restart_now=verb in RESTART_VERBS, finding=finding
         )
         opened = executor.request_action(
             services, action, value, user, params=params,

@@ -31,8 +31,9 @@ ACTIONS_BY_KIND: dict[FindingKind, tuple[ActionId, ...]] = {
     ),
     FindingKind.UNUSED_ENDPOINT: (ActionId.DELETE, ActionId.SCHEDULE, ActionId.SNOOZE),
     FindingKind.IDLE_STUDIO_APP: (ActionId.DELETE, ActionId.SNOOZE),
-    FindingKind.STUDIO_IDLE_SHUTDOWN_OFF: (ActionId.SNOOZE,),
+    FindingKind.STUDIO_IDLE_SHUTDOWN_OFF: (ActionId.ENABLE_IDLE_SHUTDOWN, ActionId.SNOOZE),
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: (ActionId.SNOOZE,),
+    FindingKind.OVERSIZED_NOTEBOOK: (ActionId.RESIZE, ActionId.SNOOZE),
 }
 
 KIND_TITLES: dict[FindingKind, str] = {
@@ -41,6 +42,7 @@ KIND_TITLES: dict[FindingKind, str] = {
     FindingKind.STUDIO_IDLE_SHUTDOWN_OFF: "Studio without idle shutdown",
     FindingKind.UNUSED_ENDPOINT: "Unused endpoints",
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: "Training jobs that could use Spot",
+    FindingKind.OVERSIZED_NOTEBOOK: "Oversized notebook instances",
 }
 
 DESTRUCTIVE = {ActionId.STOP, ActionId.DELETE}
@@ -142,22 +144,27 @@ BUTTON_TEXT: dict[ActionId, str] = {
     ActionId.SNOOZE: "Snooze",
     ActionId.AUTO_STOP: "Auto-stop at next stop",
     ActionId.AUTO_STOP_RESTART: "Auto-stop + restart now",
+    ActionId.ENABLE_IDLE_SHUTDOWN: "Enable idle shutdown",
+    ActionId.RESIZE: "Resize",
 }
 
 
 def _confirm_restart(finding: Finding) -> ConfirmObject:
+    change = "given the auto-stop lifecycle configuration"
+    if finding.kind == FindingKind.OVERSIZED_NOTEBOOK:
+        change = f"resized to {finding.evidence.get('suggested_instance_type', 'a smaller type')}"
     return ConfirmObject(
         title="Restart the notebook?",
         text=truncate(
-            f"Once approved, *{escape(finding.name)}* is stopped, given the auto-stop lifecycle"
-            " configuration and started again: unsaved work and running kernels are lost.", 300,
+            f"Once approved, *{escape(finding.name)}* is stopped, {escape(change)} and started"
+            " again: unsaved work and running kernels are lost.", 300,
         ),
         confirm="Ask for approval", deny="Cancel", style="danger",
     )
 
 
 # Buttons that need a confirmation of their own (besides the destructive ones).
-CONFIRMS = {ActionId.AUTO_STOP_RESTART: _confirm_restart}
+CONFIRMS = {ActionId.AUTO_STOP_RESTART: _confirm_restart, ActionId.RESIZE: _confirm_restart}
 
 
 def buttons(finding: Finding) -> list[ButtonElement]:

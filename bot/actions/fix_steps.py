@@ -11,17 +11,37 @@ from typing import Any
 
 from bot.actions.fix_store import FixStore
 from bot.actions.models import ActionKind, ActionRequest
-from bot.aws import notebook_fixes
+from bot.aws import notebook_fixes, studio_idle_settings
 from bot.aws.actions import Observation
+from bot.models import Finding
 from bot.services import Services
 
-FIX_ACTIONS = frozenset(notebook_fixes.NOTEBOOK_UPDATES)
+FIX_ACTIONS = frozenset(
+    notebook_fixes.NOTEBOOK_UPDATES + studio_idle_settings.STUDIO_SETTINGS_ACTIONS
+)
 
 
-def button_params(services: Services, action: ActionKind, restart_now: bool) -> dict[str, Any]:
+def scopes_of(finding: Finding | None) -> dict[str, list[str]]:
+    """{"DefaultUserSettings": ["JupyterLabAppSettings"]}: the levels and app types a
+    studio-idle-shutdown-off finding names (its evidence keys are `<scope>.<app settings>`)."""
+    scopes: dict[str, list[str]] = {}
+    for path in sorted((finding.evidence if finding else {}).get("settings") or {}):
+        scope, _, app = path.partition(".")
+        scopes.setdefault(scope, []).append(app)
+    return scopes
+
+
+def button_params(
+    services: Services, action: ActionKind, restart_now: bool, finding: Finding | None = None
+) -> dict[str, Any]:
     """A fix request's parameters, fixed when it is asked for (the idle time it will install,
-    whether the requester chose to restart the notebook now)."""
+    whether the requester chose to restart the notebook now, the settings the finding names)."""
     settings = services.settings
+    if action is ActionKind.ENABLE_IDLE_SHUTDOWN:
+        return {"scopes": scopes_of(finding), "idle_minutes": settings.studio_max_idle_minutes}
+    if action is ActionKind.RESIZE_NOTEBOOK:
+        target = (finding.evidence if finding else {}).get("suggested_instance_type")
+        return {"instance_type": target, "restart_now": True}
     if action is ActionKind.INSTALL_AUTO_STOP:
         return {
             "restart_now": restart_now,
@@ -32,9 +52,11 @@ def button_params(services: Services, action: ActionKind, restart_now: bool) -> 
 
 
 def save_before(services: Services, request: ActionRequest, observation: Observation) -> None:
+    before = dict(observation.details)
+    if request.action in studio_idle_settings.STUDIO_SETTINGS_ACTIONS:
+        before = studio_idle_settings.before_of(observation.details, request.params)
     FixStore(services.store).save_before(
-        request.id, request.resource_key, str(request.action), dict(observation.details),
-        services.clock(),
+        request.id, request.resource_key, str(request.action), before, services.clock(),
     )
 
 
@@ -64,4 +86,15 @@ def done_message(request: ActionRequest, state_before: str) -> str:
     if request.action is ActionKind.RESTORE_LIFECYCLE_CONFIG:
         config = request.params.get("lifecycle_config") or "no lifecycle configuration"
         return f"notebook {name} has {config} again{restarted}"
+    if request.action is ActionKind.RESIZE_NOTEBOOK:
+        return f"notebook {name} is now {request.params.get('instance_type')}{restarted}"
+    if request.action is ActionKind.ENABLE_IDLE_SHUTDOWN:
+        apps = sorted({a.removesuffix("AppSettings") for a in
+                       sum(studio_idle_settings.targets(request.params).values(), [])})
+        return (
+            f"{request.key.resource_type} {name} has idle shutdown after"
+            f" {request.params.get('idle_minutes')} min for {' and '.join(apps)} apps"
+        )
+    if request.action is ActionKind.RESTORE_IDLE_SETTINGS:
+        return f"{request.key.resource_type} {name} has its earlier idle settings again"
     return f"{request.action.verb} {name}: done"

@@ -23,6 +23,9 @@ class ActionKind(StrEnum):
     RESTORE_ENDPOINT = "restore-endpoint"
     INSTALL_AUTO_STOP = "install-auto-stop"
     RESTORE_LIFECYCLE_CONFIG = "restore-lifecycle-config"
+    ENABLE_IDLE_SHUTDOWN = "enable-idle-shutdown"
+    RESTORE_IDLE_SETTINGS = "restore-idle-settings"
+    RESIZE_NOTEBOOK = "resize-notebook"
 
     @property
     def verb(self) -> str:
@@ -34,6 +37,9 @@ class ActionKind(StrEnum):
             ActionKind.RESTORE_ENDPOINT: "restore endpoint",
             ActionKind.INSTALL_AUTO_STOP: "install auto-stop on notebook",
             ActionKind.RESTORE_LIFECYCLE_CONFIG: "restore the lifecycle configuration of notebook",
+            ActionKind.ENABLE_IDLE_SHUTDOWN: "enable idle shutdown on",
+            ActionKind.RESTORE_IDLE_SETTINGS: "restore the idle settings of",
+            ActionKind.RESIZE_NOTEBOOK: "resize notebook",
         }[self]
 
     @property
@@ -45,6 +51,8 @@ class ActionKind(StrEnum):
         """The action that puts back what this one replaced (offered as Undo once it succeeded)."""
         return {
             ActionKind.INSTALL_AUTO_STOP: ActionKind.RESTORE_LIFECYCLE_CONFIG,
+            ActionKind.ENABLE_IDLE_SHUTDOWN: ActionKind.RESTORE_IDLE_SETTINGS,
+            ActionKind.RESIZE_NOTEBOOK: ActionKind.RESIZE_NOTEBOOK,  # back to the saved type
         }.get(self)
 
 

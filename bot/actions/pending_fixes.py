@@ -135,6 +135,10 @@ def undo_params(request: ActionRequest, before: dict[str, Any]) -> dict[str, Any
     if request.action is ActionKind.INSTALL_AUTO_STOP:
         return {"lifecycle_config": before.get("lifecycle_config"),
                 "restart_now": bool(request.params.get("restart_now"))}
+    if request.action is ActionKind.ENABLE_IDLE_SHUTDOWN:
+        return {"before": before}
+    if request.action is ActionKind.RESIZE_NOTEBOOK:
+        return {"instance_type": before.get("instance_type"), "restart_now": True}
     raise ValueError(f"no undo for {request.action}")
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from bot.actions.models import ActionKind, OutcomeCode, ResourceKey
-from bot.aws import notebook_fixes
+from bot.aws import notebook_fixes, studio_idle_settings
 from bot.aws.session import request_id
 from bot.models import ResourceType
 
@@ -39,6 +39,7 @@ PERMISSIONS: list[str] = [
     "sagemaker:AddTags",
     "cloudwatch:GetMetricStatistics",
     *notebook_fixes.PERMISSIONS,
+    *studio_idle_settings.PERMISSIONS,
 ]
 
 Clients = Callable[[str], Any]
@@ -86,6 +87,17 @@ GUARDS: dict[ActionKind, Guard] = {
         ResourceType.NOTEBOOK_INSTANCE, "UpdateNotebookInstance",
         frozenset({"InService", "Stopped"}), frozenset(),
     ),
+    ActionKind.RESIZE_NOTEBOOK: Guard(
+        ResourceType.NOTEBOOK_INSTANCE, "UpdateNotebookInstance",
+        frozenset({"InService", "Stopped"}), frozenset(),
+    ),
+    # At a user profile or space the call is UpdateUserProfile / UpdateSpace (same policy).
+    ActionKind.ENABLE_IDLE_SHUTDOWN: Guard(
+        ResourceType.STUDIO_DOMAIN, "UpdateDomain", frozenset({"InService"}), frozenset(),
+    ),
+    ActionKind.RESTORE_IDLE_SETTINGS: Guard(
+        ResourceType.STUDIO_DOMAIN, "UpdateDomain", frozenset({"InService"}), frozenset(),
+    ),
 }
 
 # What a click on an item button means for each resource type.
@@ -96,9 +108,12 @@ ACTIONS_BY_BUTTON: dict[tuple[str, ResourceType], ActionKind] = {
     ("delete", ResourceType.STUDIO_APP): ActionKind.DELETE_STUDIO_APP,
     ("auto-stop", ResourceType.NOTEBOOK_INSTANCE): ActionKind.INSTALL_AUTO_STOP,
     ("auto-stop-restart", ResourceType.NOTEBOOK_INSTANCE): ActionKind.INSTALL_AUTO_STOP,
+    ("resize", ResourceType.NOTEBOOK_INSTANCE): ActionKind.RESIZE_NOTEBOOK,
+    **{("enable-idle-shutdown", t): ActionKind.ENABLE_IDLE_SHUTDOWN
+       for t in studio_idle_settings.RESOURCE_TYPES},
 }
 # Buttons that also say "do it now, restarting what has to be restarted".
-RESTART_VERBS = frozenset({"auto-stop-restart"})
+RESTART_VERBS = frozenset({"auto-stop-restart", "resize"})
 
 _NOT_FOUND_CODES = {"ResourceNotFound", "ResourceNotFoundException"}
 
@@ -178,6 +193,10 @@ def observe(clients: Clients, key: ResourceKey, params: dict[str, Any]) -> Obser
             arn = ep.get("EndpointArn")
             variants = tuple(v["VariantName"] for v in ep.get("ProductionVariants", []))
             return Observation(ep["EndpointStatus"], _tags(sm, arn), None, arn, variants)
+        if key.resource_type in studio_idle_settings.RESOURCE_TYPES:
+            record, details = studio_idle_settings.details_of(sm, key)
+            arn = record.get(studio_idle_settings.ARN_KEYS[key.resource_type])
+            return Observation(record["Status"], _tags(sm, arn), None, arn, details=details)
         if key.resource_type is ResourceType.STUDIO_APP:
             app = sm.describe_app(**studio_app_params(key.name, params))
             arn = app.get("AppArn")
@@ -272,6 +291,8 @@ def preflight(
         )
     if action in notebook_fixes.NOTEBOOK_UPDATES:
         return notebook_fixes.preflight(action, key, state, observation.details, params or {})
+    if action in studio_idle_settings.STUDIO_SETTINGS_ACTIONS:
+        return studio_idle_settings.preflight(action, key, observation.details, params or {})
     return None
 
 
@@ -313,6 +334,8 @@ def perform(
     Returns the AWS request id of the call that matters."""
     if action in notebook_fixes.NOTEBOOK_UPDATES:
         return notebook_fixes.perform(clients, action, key, params)
+    if action in studio_idle_settings.STUDIO_SETTINGS_ACTIONS:
+        return studio_idle_settings.perform(clients, action, key, params)
     sm = clients("sagemaker")
     if action is ActionKind.STOP_NOTEBOOK:
         return request_id(sm.stop_notebook_instance(NotebookInstanceName=key.name))

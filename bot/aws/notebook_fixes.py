@@ -37,6 +37,7 @@ PERMISSIONS = [
 NOTEBOOK_UPDATES = (
     ActionKind.INSTALL_AUTO_STOP,
     ActionKind.RESTORE_LIFECYCLE_CONFIG,
+    ActionKind.RESIZE_NOTEBOOK,
 )
 # Waiting for Stopped / InService: AWS takes minutes, moto and stubs answer at once.
 WAITER_CONFIG = {"Delay": 15, "MaxAttempts": 80}
@@ -199,6 +200,16 @@ def preflight(
     if action is ActionKind.RESTORE_LIFECYCLE_CONFIG and current == params.get("lifecycle_config"):
         was = current or "no lifecycle configuration"
         return OutcomeCode.ALREADY, f"{what} already has {was}: nothing changed"
+    if action is ActionKind.RESIZE_NOTEBOOK:
+        target = params.get("instance_type")
+        if not target:
+            return OutcomeCode.WRONG_STATE, f"no smaller type is known for {what}: nothing changed"
+        if details.get("instance_type") == target:
+            return OutcomeCode.ALREADY, f"{what} is already {target}: nothing changed"
+        if state == "InService" and not params.get("restart_now"):
+            return OutcomeCode.WRONG_STATE, (
+                f"{what} is InService and a resize needs a restart nobody chose: nothing changed"
+            )
     return None
 
 
@@ -212,4 +223,6 @@ def perform(clients: Any, action: ActionKind, key: ResourceKey, params: dict[str
         return update_notebook(sm, key.name, lifecycle_changes(config))
     if action is ActionKind.RESTORE_LIFECYCLE_CONFIG:
         return update_notebook(sm, key.name, lifecycle_changes(params.get("lifecycle_config")))
+    if action is ActionKind.RESIZE_NOTEBOOK:
+        return update_notebook(sm, key.name, {"InstanceType": params["instance_type"]})
     raise ValueError(f"not a notebook fix: {action}")

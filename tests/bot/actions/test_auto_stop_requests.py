@@ -4,13 +4,10 @@ are checked against the real service model, in the order the executor must make 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-import boto3
 import pytest
-from botocore.stub import ANY, Stubber
+from botocore.stub import ANY
 
 from bot.actions import executor, pending_fixes
 from bot.actions.fix_steps import button_params
@@ -20,65 +17,9 @@ from bot.aws.notebook_fixes import AUTO_STOP_CONFIG
 from bot.services import Services, build_services
 from bot.storage.store import Store
 from tests.fakes.action_world import APPROVERS, REQUESTER, action_settings
+from tests.fakes.notebook_stub import KEY, StubbedSageMaker
 
 S = RequestState
-ACCOUNT, REGION = "123456789012", "us-east-1"
-NAME = "nb-1"
-KEY = f"{ACCOUNT}:{REGION}:notebook-instance:{NAME}"
-ARN = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:notebook-instance/{NAME}"
-NB = {"NotebookInstanceName": NAME}
-
-
-class StubbedSageMaker:
-    """One sagemaker client whose every call is answered by a Stubber (a ClientFactory's shape)."""
-
-    def __init__(self) -> None:
-        self.sm = boto3.client("sagemaker", region_name=REGION)
-        self.stub = Stubber(self.sm)
-
-    def client(self, service: str, region: str, target: object = None) -> Any:
-        assert (service, region) == ("sagemaker", REGION)
-        return self.sm
-
-    def notebook(self, status: str, config: str | None = None, times: int = 1) -> None:
-        answer = {
-            "NotebookInstanceArn": ARN, "NotebookInstanceName": NAME,
-            "NotebookInstanceStatus": status, "InstanceType": "ml.t3.medium",
-            "LastModifiedTime": datetime(2026, 3, 1, tzinfo=UTC),
-            "CreationTime": datetime(2026, 2, 1, tzinfo=UTC),
-        }
-        if config:
-            answer["NotebookInstanceLifecycleConfigName"] = config
-        for _ in range(times):
-            self.stub.add_response("describe_notebook_instance", answer, NB)
-
-    def observed(self, status: str, config: str | None = None, tags: dict | None = None) -> None:
-        """What `observe` reads: the notebook, then its tags."""
-        self.notebook(status, config)
-        tag_list = [{"Key": k, "Value": v} for k, v in (tags or {}).items()]
-        self.stub.add_response("list_tags", {"Tags": tag_list}, {"ResourceArn": ARN})
-
-    def shared_config_exists(self) -> None:
-        self.stub.add_response(
-            "describe_notebook_instance_lifecycle_config",
-            {"NotebookInstanceLifecycleConfigName": AUTO_STOP_CONFIG,
-             "OnStart": [{"Content": "IyEvYmluL2Jhc2g="}]},
-            {"NotebookInstanceLifecycleConfigName": AUTO_STOP_CONFIG},
-        )
-
-    def update(self, changes: dict[str, Any], request_id: str = "upd-1") -> None:
-        self.stub.add_response(
-            "update_notebook_instance", {"ResponseMetadata": {"RequestId": request_id}},
-            {**NB, **changes},
-        )
-
-    def stop_update_start(self, changes: dict[str, Any]) -> None:
-        self.notebook("InService")
-        self.stub.add_response("stop_notebook_instance", {}, NB)
-        self.notebook("Stopped")  # the waiter's first poll
-        self.update(changes)
-        self.notebook("Stopped")
-        self.stub.add_response("start_notebook_instance", {}, NB)
 
 
 @pytest.fixture
