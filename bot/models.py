@@ -20,6 +20,7 @@ class FindingKind(StrEnum):
     UNUSED_ENDPOINT = "unused-endpoint"
     SPOT_ELIGIBLE_TRAINING_JOB = "spot-eligible-training-job"
     OVERSIZED_NOTEBOOK = "oversized-notebook"
+    INTERMITTENT_ENDPOINT = "intermittent-endpoint"
 
 
 class ResourceType(StrEnum):

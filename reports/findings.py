@@ -34,6 +34,8 @@ ACTIONS_BY_KIND: dict[FindingKind, tuple[ActionId, ...]] = {
     FindingKind.STUDIO_IDLE_SHUTDOWN_OFF: (ActionId.ENABLE_IDLE_SHUTDOWN, ActionId.SNOOZE),
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: (ActionId.SNOOZE,),
     FindingKind.OVERSIZED_NOTEBOOK: (ActionId.RESIZE, ActionId.SNOOZE),
+    # used within the week: never offered Delete, only a schedule (FindingKind docs)
+    FindingKind.INTERMITTENT_ENDPOINT: (ActionId.SCHEDULE, ActionId.SNOOZE),
 }
 
 KIND_TITLES: dict[FindingKind, str] = {
@@ -43,6 +45,7 @@ KIND_TITLES: dict[FindingKind, str] = {
     FindingKind.UNUSED_ENDPOINT: "Unused endpoints",
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: "Training jobs that could use Spot",
     FindingKind.OVERSIZED_NOTEBOOK: "Oversized notebook instances",
+    FindingKind.INTERMITTENT_ENDPOINT: "Endpoints idle most hours",
 }
 
 DESTRUCTIVE = {ActionId.STOP, ActionId.DELETE}

@@ -14,6 +14,7 @@ RESOURCE_TYPES = {
     FindingKind.UNUSED_ENDPOINT: ResourceType.ENDPOINT,
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: ResourceType.TRAINING_JOB,
     FindingKind.OVERSIZED_NOTEBOOK: ResourceType.NOTEBOOK_INSTANCE,
+    FindingKind.INTERMITTENT_ENDPOINT: ResourceType.ENDPOINT,
 }
 REASONS = {
     FindingKind.IDLE_NOTEBOOK: "No activity for 3 d 4 h (last: status change)",
@@ -22,6 +23,7 @@ REASONS = {
     FindingKind.UNUSED_ENDPOINT: "0 invocations in 48 h",
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: "Ran 6 h on demand without Spot",
     FindingKind.OVERSIZED_NOTEBOOK: "GPU notebook InService 84 h of the last 7 d",
+    FindingKind.INTERMITTENT_ENDPOINT: "Used Mon–Fri 09–18 UTC, idle 73% of hours",
 }
 DETECTED_AT = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 

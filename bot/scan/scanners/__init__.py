@@ -12,6 +12,7 @@ from bot.models import FindingKind
 from bot.scan.scanners import (
     idle_notebooks,
     idle_studio_apps,
+    intermittent_endpoints,
     oversized_notebooks,
     spot_training,
     studio_idle_shutdown,
@@ -25,4 +26,5 @@ SCANNERS: dict[FindingKind, ModuleType] = {
     FindingKind.UNUSED_ENDPOINT: unused_endpoints,
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: spot_training,
     FindingKind.OVERSIZED_NOTEBOOK: oversized_notebooks,
+    FindingKind.INTERMITTENT_ENDPOINT: intermittent_endpoints,
 }
