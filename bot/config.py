@@ -100,6 +100,8 @@ class Settings(BaseSettings):
     digest_when_empty: bool = True
     digest_max_items: int = Field(20, ge=1, le=40)
     cache_minutes: int = Field(15, ge=0)
+    report_cron: str = "0 9 * * MON"
+    report_channel: str | None = None  # None: the digest channel
 
     # --- approvals and actions -------------------------------------------------------------------
     approvers: Annotated[list[str], NoDecode] = []
@@ -109,6 +111,9 @@ class Settings(BaseSettings):
     request_ttl_hours: float = Field(24, gt=0)
     dry_run: bool = False
     schedules_need_approval: bool = True
+    # --- lasting fixes: auto-stop lifecycle configuration on notebook instances -------------
+    auto_stop_idle_minutes: int = Field(60, ge=5, le=24 * 60)
+    auto_stop_ignore_connections: bool = False
 
     @classmethod
     def settings_customise_sources(
@@ -174,6 +179,11 @@ class Settings(BaseSettings):
 
         parse_cron(value)
         return value
+
+    @field_validator("report_cron")
+    @classmethod
+    def _report_cron(cls, value: str) -> str:
+        return cls._digest_cron(value)
 
     @property
     def tz(self) -> ZoneInfo:
