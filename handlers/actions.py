@@ -15,6 +15,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.actions import executor, fix_steps, pending_fixes
+from bot.actions.issued import key_refusal, refuse
 from bot.actions.messages import RequestMessages
 from bot.actions.models import ActionKind, DecisionCode, ResourceKey, Vote
 from bot.aws.actions import ACTIONS_BY_BUTTON, RESTART_VERBS
@@ -22,8 +23,10 @@ from bot.services import Services
 from handlers import approval_commands
 from handlers.approvers import ApproverDirectory
 from reports.ids import ActionId
+from reports.mrkdwn import escape, mention
 from reports.requests import offers_restore
 
+CLICK_REFUSED = "click-refused"
 VERBS = {
     ActionId.STOP.value: "stop", ActionId.START.value: "start", ActionId.DELETE.value: "delete",
     ActionId.AUTO_STOP.value: "auto-stop", ActionId.AUTO_STOP_RESTART.value: "auto-stop-restart",
@@ -52,13 +55,19 @@ def register(app: App, services: Services) -> None:
         try:
             key = ResourceKey.parse(value)
         except ValueError:
+            refuse(services, user, CLICK_REFUSED, "That button does not name a resource.", value)
             messages.ephemeral(client, channel, user, "That button does not name a resource.")
             return
         action = ACTIONS_BY_BUTTON.get((verb, key.resource_type))
         if action is None:
-            messages.ephemeral(client, channel, user, f"The bot cannot {verb} a {key.resource_type}.")
+            messages.ephemeral(client, channel, user, f"The bot cannot {verb} a {escape(key.resource_type)}.")
             return
         finding = requests.latest_finding(value)
+        refusal = key_refusal(services.settings, key, finding)
+        if refusal:
+            refuse(services, user, CLICK_REFUSED, refusal, value)
+            messages.ephemeral(client, channel, user, f":no_entry_sign: {escape(refusal)}")
+            return
         params = executor.params_for(finding) | fix_steps.button_params(
             services, action, restart_now=verb in RESTART_VERBS, finding=finding
         )
@@ -73,15 +82,15 @@ def register(app: App, services: Services) -> None:
         if not opened.created:
             messages.ephemeral(
                 client, channel, user,
-                f"Request #{request.id} to {request.action.verb} {key.name} is already open"
-                f" ({request.state}), asked by <@{request.requester}>: see the thread.",
+                f"Request #{request.id} to {request.action.verb} {escape(key.name)} is already open"
+                f" ({request.state}), asked by {mention(request.requester)}: see the thread.",
             )
             return
         where, thread_ts = messages.place_for(value, channel, message)
         if not messages.post(client, request, where, thread_ts):
             messages.ephemeral(
                 client, channel, user,
-                f"Request #{request.id} to {request.action.verb} {key.name} is open, but I could"
+                f"Request #{request.id} to {request.action.verb} {escape(key.name)} is open, but I could"
                 " not post it for approvers here: they can find it with /sm-approvals.",
             )
             return
@@ -95,7 +104,7 @@ def register(app: App, services: Services) -> None:
                     services, int(value), user, choice, directory.approvers(client)
                 )
             except (ValueError, LookupError):
-                messages.ephemeral(client, channel, user, f"There is no request #{value[:20]}.")
+                messages.ephemeral(client, channel, user, f"There is no request #{escape(value[:20])}.")
                 return
             if not result.decision.allowed:
                 messages.ephemeral(client, channel, user, result.decision.reason)

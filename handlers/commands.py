@@ -28,6 +28,7 @@ from bot.schedules.snoozes import split_snoozed
 from bot.schedules.store import active_snoozes
 from bot.services import Services
 from reports.answers import listing, savings, usage_text
+from reports.mrkdwn import escape
 
 logger = logging.getLogger(__name__)
 
@@ -157,7 +158,7 @@ def register(app: App, services: Services) -> None:
             scan = services.recent_scan()
             word: FindingFilter = request["filter"]
             found, snoozed = matching(scan, word, spec.kinds)
-            title = spec.title + (f" matching `{word.word}`" if word.word else "")
+            title = spec.title + (f" matching `{escape(word.word)}`" if word.word else "")
             text, blocks = listing(
                 title,
                 found,

@@ -21,6 +21,7 @@ from bot.schedules.requests import (
     create_schedule,
     find_resource,
     parse_command,
+    refuse_removal,
     remove_schedule,
 )
 from bot.schedules.rules import ScheduleInputError
@@ -32,6 +33,8 @@ from bot.schedules.store import (
     schedule_votes,
 )
 from bot.services import Services
+from handlers.approvers import ApproverDirectory
+from reports.mrkdwn import escape
 from reports.schedules import schedule_list, schedule_request, snoozed_list
 
 logger = logging.getLogger(__name__)
@@ -45,7 +48,8 @@ def _ephemeral(text: str, blocks: list[Any] | None = None) -> dict[str, Any]:
 
 
 def usage(reason: str) -> str:
-    return f"{reason}\n```{USAGE.replace('  schedule', '  /sm-schedule')}```"
+    """`reason` may quote what the user typed: it is escaped."""
+    return f"{escape(reason)}\n```{USAGE.replace('  schedule', '  /sm-schedule')}```"
 
 
 def post_schedule_request(
@@ -65,8 +69,9 @@ def post_schedule_request(
             logger.warning("posting schedule #%s to %s failed: %s", record.id, target, exc.response.get("error"))
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, directory: ApproverDirectory | None = None) -> None:
     settings = services.settings
+    directory = directory or ApproverDirectory(services)
 
     def parsed(command: dict[str, Any]):
         try:
@@ -76,7 +81,7 @@ def register(app: App, services: Services) -> None:
         except ScheduleInputError as exc:
             return usage("; ".join(exc.errors.values()))
 
-    def ack_schedule(ack: Ack, command: dict[str, Any]) -> None:
+    def ack_schedule(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
         parsed_command = parsed(command)
         if isinstance(parsed_command, str):
             ack(**_ephemeral(parsed_command))
@@ -85,13 +90,18 @@ def register(app: App, services: Services) -> None:
             text, blocks = schedule_list(list_schedules(services.store), services.clock())
             ack(**_ephemeral(text, blocks))
         elif parsed_command.verb == "remove":
-            removed = remove_schedule(services, parsed_command.schedule_id, command["user_id"])
+            user = command["user_id"]
+            refusal = refuse_removal(services, parsed_command.schedule_id, user, directory.approvers(client))
+            if refusal:
+                ack(**_ephemeral(f":no_entry_sign: {refusal.capitalize()}."))
+                return
+            removed = remove_schedule(services, parsed_command.schedule_id, user)
             ack(**_ephemeral(
-                f"Removed schedule #{removed.id} ({removed.name}: {removed.description})." if removed
+                f"Removed schedule #{removed.id} ({escape(removed.name)}: {escape(removed.description)})." if removed
                 else f"There is no active or pending schedule #{parsed_command.schedule_id}."
             ))
         else:
-            ack(**_ephemeral(f":hourglass_flowing_sand: Looking for {parsed_command.name}…"))
+            ack(**_ephemeral(f":hourglass_flowing_sand: Looking for {escape(parsed_command.name)}…"))
 
     def add_schedule(command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         parsed_command = parsed(command)
@@ -107,14 +117,14 @@ def register(app: App, services: Services) -> None:
         try:
             record = create_schedule(services, key, parsed_command.rule, user)
         except ScheduleInputError as exc:
-            respond(**_ephemeral("; ".join(exc.errors.values())), replace_original=False)
+            respond(**_ephemeral(escape("; ".join(exc.errors.values()))), replace_original=False)
             return
         if record.status is ScheduleStatus.PENDING_APPROVAL:
             post_schedule_request(services, client, record, command.get("channel_id"), None)
             note = "waiting for approval (the request is in the channel)"
         else:
             note = "active"
-        respond(**_ephemeral(f"Schedule #{record.id} for {record.name}: {record.description} — {note}."),
+        respond(**_ephemeral(f"Schedule #{record.id} for {escape(record.name)}: {escape(record.description)} — {note}."),
                 replace_original=False)
 
     def snoozed(ack: Ack) -> None:

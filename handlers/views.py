@@ -17,7 +17,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.actions.issued import issue_view, key_refusal, redeem_view, refuse
 from bot.actions.models import ResourceKey
+from bot.actions.store import RequestStore
 from bot.models import ResourceType
 from bot.schedules.requests import create_schedule, decide
 from bot.schedules.rules import (
@@ -52,6 +54,7 @@ from reports.modals import (
     snooze_modal,
     submitted,
 )
+from reports.mrkdwn import escape
 from reports.schedules import schedule_list, schedule_request, snoozed_list
 
 logger = logging.getLogger(__name__)
@@ -80,37 +83,67 @@ def _ephemeral(client: WebClient, channel: str | None, user: str, text: str) -> 
         logger.warning("chat.postEphemeral failed: %s", exc.response.get("error"))
 
 
+CLICK_REFUSED, VIEW_REFUSED = "click-refused", "view-refused"
+
+
 def register(app: App, services: Services) -> None:
     settings = services.settings
     directory = ApproverDirectory(services)
+    requests = RequestStore(services.store)
+
+    def reported(client: WebClient, user: str, channel: str | None, value: str) -> ResourceKey | None:
+        """The key a Schedule/Snooze button names, if the bot reported it; else refuse (audited)."""
+        try:
+            key = ResourceKey.parse(value)
+        except ValueError:
+            _ephemeral(client, channel, user, refuse(services, user, CLICK_REFUSED, "That button does not name a resource.", value))
+            return None
+        refusal = key_refusal(settings, key, requests.latest_finding(value))
+        if refusal:
+            refuse(services, user, CLICK_REFUSED, refusal, value)
+            _ephemeral(client, channel, user, f":no_entry_sign: {escape(refusal)}")
+            return None
+        return key
+
+    def token_for(user: str, callback: CallbackId, value: str) -> str:
+        return issue_view(services.store, user, callback.value, value, services.clock())
+
+    def view_refusal(user: str, callback: CallbackId, meta: dict[str, Any], *, spend: bool) -> str | None:
+        """Why a submission is not honoured: no token the bot issued for this user, modal and resource."""
+        key = str(meta.get("key") or "")
+        refusal = redeem_view(services.store, str(meta.get("token") or ""), user, callback.value, key,
+                              services.clock(), spend=spend)
+        return refuse(services, user, VIEW_REFUSED, refusal, key) if refusal else None
 
     # --- buttons that open modals ------------------------------------------------------------
 
     def open_schedule(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         user, channel, value, message = _clicked(body)
-        try:
-            key = ResourceKey.parse(value)
-        except ValueError:
-            _ephemeral(client, channel, user, "That button does not name a resource.")
+        key = reported(client, user, channel, value)
+        if key is None:
             return
-        meta = metadata(value, channel, message.get("thread_ts") or message.get("ts"))
+        thread_ts = message.get("thread_ts") or message.get("ts")
         if key.resource_type == ResourceType.ENDPOINT:
             tomorrow = (services.clock() + timedelta(days=1)).astimezone(settings.tz).date()
+            meta = metadata(value, channel, thread_ts, token_for(user, CallbackId.DELETE_AT_MODAL, value))
             view = delete_at_modal(value, settings.timezone, _user_tz(client, user), meta, tomorrow)
         elif key.resource_type == ResourceType.NOTEBOOK_INSTANCE:
+            meta = metadata(value, channel, thread_ts, token_for(user, CallbackId.SCHEDULE_MODAL, value))
             view = schedule_modal(value, settings.timezone, _user_tz(client, user), meta)
         else:
-            _ephemeral(client, channel, user, f"A {key.resource_type} cannot be scheduled.")
+            _ephemeral(client, channel, user, f"A {escape(key.resource_type)} cannot be scheduled.")
             return
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
     def open_snooze(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         user, channel, value, message = _clicked(body)
+        if reported(client, user, channel, value) is None:
+            return
         week = (services.clock() + timedelta(days=7)).astimezone(settings.tz).date()
-        client.views_open(trigger_id=body["trigger_id"],
-                          view=snooze_modal(value, metadata(value, channel, message.get("ts")), week))
+        meta = metadata(value, channel, message.get("ts"), token_for(user, CallbackId.SNOOZE_MODAL, value))
+        client.views_open(trigger_id=body["trigger_id"], view=snooze_modal(value, meta, week))
 
     # --- submissions -------------------------------------------------------------------------
 
@@ -128,9 +161,18 @@ def register(app: App, services: Services) -> None:
             user = body["user"]["id"]
             meta = read_metadata(view.get("private_metadata", ""))
             values = submitted(view["state"]["values"])
+            refusal = view_refusal(user, callback, meta, spend=False)
+            if refusal:
+                ack(response_action="errors", errors=field_errors({"resource": refusal}, callback, blocks))
+                return
             try:
                 key = ResourceKey.parse(meta.get("key") or "")
-                record = create_schedule(services, key, schedule_rule(callback, values), user)
+                rule = schedule_rule(callback, values)
+                refusal = view_refusal(user, callback, meta, spend=True)  # one submission wins
+                if refusal:
+                    ack(response_action="errors", errors=field_errors({"resource": refusal}, callback, blocks))
+                    return
+                record = create_schedule(services, key, rule, user)
             except ScheduleInputError as exc:
                 ack(response_action="errors", errors=field_errors(exc.errors, callback, blocks))
                 return
@@ -143,7 +185,7 @@ def register(app: App, services: Services) -> None:
                 schedule_commands.post_schedule_request(services, client, record, meta.get("channel"), meta.get("thread_ts"))
             else:
                 _ephemeral(client, meta.get("channel"), user,
-                           f"Schedule #{record.id} for {record.name} is active: {record.description}")
+                           f"Schedule #{record.id} for {escape(record.name)} is active: {escape(record.description)}")
 
         submit.__name__ = f"submit_{callback.value}"
         return submit
@@ -152,6 +194,10 @@ def register(app: App, services: Services) -> None:
         user = body["user"]["id"]
         meta = read_metadata(view.get("private_metadata", ""))
         values = submitted(view["state"]["values"])
+        refusal = view_refusal(user, CallbackId.SNOOZE_MODAL, meta, spend=False)
+        if refusal:
+            ack(response_action="errors", errors=field_errors({"resource": refusal}, CallbackId.SNOOZE_MODAL, SNOOZE_BLOCKS))
+            return
         try:
             key = ResourceKey.parse(meta.get("key") or "")
             until = snooze_until(values.get("choice") or "", services.clock(),
@@ -162,10 +208,14 @@ def register(app: App, services: Services) -> None:
         except ValueError:
             ack(response_action="errors", errors={"choice": "this modal lost its resource; open it again"})
             return
+        refusal = view_refusal(user, CallbackId.SNOOZE_MODAL, meta, spend=True)  # one submission wins
+        if refusal:
+            ack(response_action="errors", errors=field_errors({"resource": refusal}, CallbackId.SNOOZE_MODAL, SNOOZE_BLOCKS))
+            return
         add_snooze(services.store, str(key), snoozed_by=user, until=until, now=services.clock())
         ack()
         _ephemeral(client, meta.get("channel"), user,
-                   f"Snoozed {key.name} until {until.astimezone(settings.tz):%Y-%m-%d %H:%M} {settings.timezone}."
+                   f"Snoozed {escape(key.name)} until {until.astimezone(settings.tz):%Y-%m-%d %H:%M} {settings.timezone}."
                    " `/sm-snoozed` lists snoozes.")
 
     # --- buttons on lists and requests ---------------------------------------------------------
@@ -175,7 +225,7 @@ def register(app: App, services: Services) -> None:
         user, _, value, _ = _clicked(body)
         gone = unsnooze(services.store, int(value), by=user, now=services.clock()) if value.isdigit() else None
         text, blocks = snoozed_list(active_snoozes(services.store, services.clock()), settings.timezone)
-        note = f"Unsnoozed {gone.resource_name}." if gone else "That snooze had already ended."
+        note = f"Unsnoozed {escape(gone.resource_name)}." if gone else "That snooze had already ended."
         respond(replace_original=True, text=f"{note}\n{text}", blocks=[b.to_dict() for b in blocks])
 
     def on_decision(approve: bool):
@@ -185,7 +235,7 @@ def register(app: App, services: Services) -> None:
             try:
                 result = decide(services, int(value), user, approve, directory.approvers(client))
             except (ValueError, LookupError):
-                _ephemeral(client, channel, user, f"There is no schedule #{value[:20]}.")
+                _ephemeral(client, channel, user, f"There is no schedule #{escape(value[:20])}.")
                 return
             if not result.allowed:
                 _ephemeral(client, channel, user, result.reason)
@@ -211,4 +261,4 @@ def register(app: App, services: Services) -> None:
     app.view(CallbackId.SCHEDULE_MODAL.value)(on_schedule_submit(CallbackId.SCHEDULE_MODAL, SCHEDULE_BLOCKS))
     app.view(CallbackId.DELETE_AT_MODAL.value)(on_schedule_submit(CallbackId.DELETE_AT_MODAL, DELETE_AT_BLOCKS))
     app.view(CallbackId.SNOOZE_MODAL.value)(on_snooze_submit)
-    schedule_commands.register(app, services)
+    schedule_commands.register(app, services, directory)

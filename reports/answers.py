@@ -21,6 +21,7 @@ from reports.findings import (
     sort_findings,
     truncate,
 )
+from reports.mrkdwn import escape
 
 USAGE = """*sm-cost-bot* finds SageMaker waste. Answers are visible only to you.
 `/sm-idle [filter]` idle notebook instances and Studio apps
@@ -33,7 +34,8 @@ USAGE = """*sm-cost-bot* finds SageMaker waste. Answers are visible only to you.
 
 
 def usage_text(problem: str | None = None) -> str:
-    return f"{problem}\n\n{USAGE}" if problem else USAGE
+    """`problem` may quote what the user typed: it is escaped."""
+    return f"{escape(problem)}\n\n{USAGE}" if problem else USAGE
 
 
 def errors_line(errors: Sequence[ScanError], limit: int = 8) -> str | None:
@@ -44,7 +46,7 @@ def errors_line(errors: Sequence[ScanError], limit: int = 8) -> str | None:
     parts = []
     for e in errors[:limit]:
         place = e.region if len(accounts) == 1 else f"{e.account_id}/{e.region}"
-        parts.append(f"{place}: {e.code or 'error'} on {e.operation}")
+        parts.append(escape(f"{place}: {e.code or 'error'} on {e.operation}"))
     if len(errors) > limit:
         parts.append(f"and {len(errors) - limit} more")
     return truncate(":warning: Could not read " + " · ".join(parts), 2000)
@@ -95,7 +97,7 @@ def savings(
 ) -> tuple[str, list[Block]]:
     """Totals by kind, account and region (protected and unpriced items counted apart)."""
     totals = totals_of(list(findings))
-    where = f" ({scope})" if scope else ""
+    where = f" ({escape(scope)})" if scope else ""
     headline = (
         f"*Estimated savings{where}: {money(totals.est_monthly_savings_usd)}* "
         f"from {totals.findings} finding{'s' if totals.findings != 1 else ''}"

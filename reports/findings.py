@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
 
 from bot.models import Finding, FindingKind
 from reports.ids import ActionId
+from reports.mrkdwn import escape
 
 # What a person may do about each kind, in button order. Snooze is offered for every kind.
 ACTIONS_BY_KIND: dict[FindingKind, tuple[ActionId, ...]] = {
@@ -68,11 +69,6 @@ def money(usd: float | None) -> str:
 
 def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def escape(text: str) -> str:
-    """mrkdwn control characters in names and tags must not become markup or mentions."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def item_block_id(finding: Finding, part: str = "item") -> str:
@@ -223,7 +219,7 @@ def kind_heading(kind: FindingKind, total_usd: float, count: int, unpriced: int 
 def amounts_field(title: str, amounts: dict[str, float], limit: int = 10) -> MarkdownTextObject:
     """A section field listing the biggest amounts first (by account, region, owner…)."""
     rows = sorted(amounts.items(), key=lambda kv: -kv[1])
-    lines = [f"{name}: {money(usd)}" for name, usd in rows[:limit]]
+    lines = [f"{escape(name)}: {money(usd)}" for name, usd in rows[:limit]]  # owners are tag values
     if len(rows) > limit:
         lines.append(f"and {len(rows) - limit} more")
     return MarkdownTextObject(text=truncate(f"*{title}*\n" + ("\n".join(lines) or "none"), FIELD_MAX))

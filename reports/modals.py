@@ -29,6 +29,7 @@ from slack_sdk.models.views import View
 from bot.schedules.rules import DAY_LABELS, DAYS, PRESET_LABELS
 from bot.schedules.snoozes import DEFAULT_SNOOZE, SNOOZE_LABELS
 from reports.ids import CallbackId
+from reports.mrkdwn import escape
 
 COMMON_ZONES = (
     "UTC", "Europe/London", "Europe/Berlin", "Europe/Paris", "Europe/Madrid", "Europe/Warsaw",
@@ -45,8 +46,12 @@ RESOURCE_ERROR_BLOCK = {
 }
 
 
-def metadata(resource_key: str, channel: str | None = None, thread_ts: str | None = None) -> str:
-    return json.dumps({"key": resource_key, "channel": channel, "thread_ts": thread_ts})
+def metadata(
+    resource_key: str, channel: str | None = None, thread_ts: str | None = None, token: str | None = None
+) -> str:
+    """The modal's `private_metadata`: its resource, where to answer, and the bot-issued token
+    that its submission must bring back (bot.actions.issued)."""
+    return json.dumps({"key": resource_key, "channel": channel, "thread_ts": thread_ts, "token": token})
 
 
 def read_metadata(text: str) -> dict[str, Any]:
@@ -85,7 +90,7 @@ def _zone_block(default_tz: str, user_tz: str | None) -> InputBlock:
 
 def _heading(resource_key: str, what: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(
-        text=f"{what} *{_name_of(resource_key)}* ({_where(resource_key)})"
+        text=f"{what} *{escape(_name_of(resource_key))}* ({escape(_where(resource_key))})"
     ))
 
 

@@ -4,7 +4,6 @@ each with its text fallback."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,11 +25,11 @@ from bot.actions.models import (
     RequestState,
     Vote,
 )
-from reports.findings import escape, money, truncate
+from reports.findings import money, truncate
 from reports.ids import ActionId
+from reports.mrkdwn import escape, mention, mentions
 
 S = RequestState
-SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 MAX_BLOCKS = 50
 SECTION_TEXT_MAX = 3000
 
@@ -45,13 +44,9 @@ STATE_EMOJI = {
 }
 
 
-def _users(ids: Sequence[str]) -> str:
-    return ", ".join(f"<@{u}>" for u in ids)
-
-
 def what(request: ActionRequest) -> str:
     key = request.key
-    return f"{request.action.verb} *{escape(key.name)}* ({key.account_id} / {key.region})"
+    return f"{request.action.verb} *{escape(key.name)}* ({escape(key.account_id)} / {escape(key.region)})"
 
 
 def status_line(request: ActionRequest, votes: Sequence[Approval], needed: int) -> str:
@@ -61,18 +56,19 @@ def status_line(request: ActionRequest, votes: Sequence[Approval], needed: int) 
     state = request.state
     if state is S.REQUESTED:
         return f"waiting for approval ({len(approved)}/{needed})" + (
-            f", approved so far by {_users(approved)}" if approved else ""
+            f", approved so far by {mentions(approved)}" if approved else ""
         )
     if state is S.REJECTED:
-        return f"rejected by {_users(rejected) or 'the requester'}"
+        return f"rejected by {mentions(rejected) or 'the requester'}"
     if state is S.EXPIRED:
         return "expired before anyone approved it"
-    head = f"approved by {_users(approved)}" if approved else f"started by {request.origin}"
+    head = f"approved by {mentions(approved)}" if approved else f"started by {escape(request.origin)}"
     if state is S.APPROVED:
         return f"{head}; about to run"
     if state is S.EXECUTING:
         return f"{head}; running now"
-    return f"{head}; {'done' if state is S.SUCCEEDED else 'failed'}: {request.reason or ''}".rstrip(": ")
+    reason = escape(request.reason or "")  # AWS error messages carry resource names
+    return f"{head}; {'done' if state is S.SUCCEEDED else 'failed'}: {reason}".rstrip(": ")
 
 
 def _dry(request: ActionRequest) -> str:
@@ -82,8 +78,8 @@ def _dry(request: ActionRequest) -> str:
 def request_text(request: ActionRequest, votes: Sequence[Approval], needed: int) -> str:
     key = request.key
     return (
-        f"{_dry(request)}Request #{request.id}: <@{request.requester}> asks to "
-        f"{request.action.verb} {key.name} ({key.account_id} / {key.region}) — "
+        f"{_dry(request)}Request #{request.id}: {mention(request.requester)} asks to "
+        f"{request.action.verb} {escape(key.name)} ({escape(key.account_id)} / {escape(key.region)}) — "
         f"{status_line(request, votes, needed)}"
     )
 
@@ -104,7 +100,7 @@ def request_blocks(
     """The request message: who asked what, the cost, where it stands, and its buttons."""
     cost = money(request.est_monthly_cost_usd) if request.est_monthly_cost_usd is not None else None
     lines = [
-        f"{STATE_EMOJI[request.state]} *Request #{request.id}* — <@{request.requester}> asks to "
+        f"{STATE_EMOJI[request.state]} *Request #{request.id}* — {mention(request.requester)} asks to "
         f"{what(request)}",
     ]
     if cost:
@@ -184,7 +180,7 @@ def item_mark(request: ActionRequest, votes: Sequence[Approval], needed: int) ->
     dry = "DRY RUN · " if request.dry_run else ""
     return truncate(
         f"{STATE_EMOJI[request.state]} {dry}{request.action.verb} requested by "
-        f"<@{request.requester}> (request #{request.id}): {status_line(request, votes, needed)}",
+        f"{mention(request.requester)} (request #{request.id}): {status_line(request, votes, needed)}",
         2000,
     )
 
@@ -236,20 +232,21 @@ def pending_blocks(
             text=f"…and {len(requests) - shown} more."
         )]))
     text = f"{len(requests)} request(s) waiting for your approval: " + ", ".join(
-        f"#{r.id} {r.action.verb} {r.key.name}" for r in requests
+        f"#{r.id} {r.action.verb} {escape(r.key.name)}" for r in requests
     )
     return truncate(text, 3000), blocks
 
 
 def audit_line(entry: AuditEntry) -> str:
+    """One mrkdwn line; every field may come from a forged request (actor, key, outcome)."""
     move = f" {entry.from_state} → {entry.to_state}" if entry.from_state != entry.to_state else ""
     request = f" #{entry.request_id}" if entry.request_id else ""
     target = f" {entry.resource_key.rsplit(':', 1)[-1]}" if entry.resource_key else ""
     outcome = f" — {entry.outcome}" if entry.outcome else ""
     aws = f" (AWS {entry.aws_request_id})" if entry.aws_request_id else ""
     dry = " [dry run]" if entry.dry_run else ""
-    who = f"<@{entry.actor}>" if SLACK_USER.match(entry.actor) else entry.actor
-    return f"{entry.at:%m-%d %H:%M} {who} {entry.event}{request}{target}{move}{outcome}{aws}{dry}"
+    rest = escape(f"{entry.event}{request}{target}{move}{outcome}{aws}{dry}")
+    return f"{entry.at:%m-%d %H:%M} {mention(entry.actor)} {rest}"
 
 
 def audit_blocks(entries: Sequence[AuditEntry], days: int, limit: int = 60) -> tuple[str, list[Block]]:
@@ -260,7 +257,7 @@ def audit_blocks(entries: Sequence[AuditEntry], days: int, limit: int = 60) -> t
             SectionBlock(text=MarkdownTextObject(text=f"{title}\nNothing happened."))
         ]
     newest = list(entries)[-limit:]
-    lines = [escape_line(audit_line(e)) for e in reversed(newest)]
+    lines = [audit_line(e) for e in reversed(newest)]
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=title))]
     chunk: list[str] = []
     for line in lines:
@@ -275,16 +272,3 @@ def audit_blocks(entries: Sequence[AuditEntry], days: int, limit: int = 60) -> t
             text=f"Showing the newest {limit}; `sm-cost-bot audit --days {days}` has them all."
         )]))
     return truncate(f"Audit trail, last {days} day(s): {len(entries)} entries", 3000), blocks[:MAX_BLOCKS]
-
-
-def escape_line(line: str) -> str:
-    """Escape everything but the user mentions the line was built with."""
-    parts = line.split("<@")
-    if len(parts) == 1:
-        return escape(line)
-    head, rest = parts[0], parts[1:]
-    out = escape(head)
-    for part in rest:
-        user, _, tail = part.partition(">")
-        out += f"<@{user}>" + escape(tail)
-    return out

@@ -23,8 +23,8 @@ from slack_sdk.models.blocks import (
 
 from bot.schedules.rules import next_firings
 from bot.schedules.snoozes import Snooze
-from reports.findings import escape
 from reports.ids import ActionId
+from reports.mrkdwn import escape, mention, mentions
 
 if TYPE_CHECKING:
     from bot.schedules.store import ScheduleRecord
@@ -42,7 +42,7 @@ STATUS_EMOJI = {
 
 def _where(resource_key: str) -> str:
     account, region, kind, name = (resource_key.split(":", 3) + ["", "", "", ""])[:4]
-    return f"{kind} *{escape(name)}* ({account} · {region})"
+    return f"{escape(kind)} *{escape(name)}* ({escape(account)} · {escape(region)})"
 
 
 def next_text(record: ScheduleRecord, now: datetime) -> str:
@@ -55,11 +55,11 @@ def next_text(record: ScheduleRecord, now: datetime) -> str:
 
 def schedule_line(record: ScheduleRecord, now: datetime) -> str:
     """`#3 notebook-instance nb-1 (acct · region): Mon–Fri, … · active · next: stop Thu 18:00`"""
-    parts = [f"#{record.id} {_where(record.resource_key)}: {record.description}", str(record.status)]
+    parts = [f"#{record.id} {_where(record.resource_key)}: {escape(record.description)}", str(record.status)]
     if str(record.status) == "active":
         parts.append(next_text(record, now))
     if str(record.status) == "pending-approval":
-        parts.append(f"asked by <@{record.created_by}>")
+        parts.append(f"asked by {mention(record.created_by)}")
     return " · ".join(p for p in parts if p)
 
 
@@ -105,15 +105,15 @@ def schedule_request(record: ScheduleRecord, votes: Sequence[tuple[str, str]], n
     status = str(record.status)
     approvals = [u for u, v in votes if v == "approve"]
     head = (
-        f"{STATUS_EMOJI.get(status, '')} <@{record.created_by}> asks to schedule"
-        f" {_where(record.resource_key)}:\n*{record.description}*"
+        f"{STATUS_EMOJI.get(status, '')} {mention(record.created_by)} asks to schedule"
+        f" {_where(record.resource_key)}:\n*{escape(record.description)}*"
     )
     if status == "pending-approval":
         state = f"Waiting for approval ({len(approvals)} of {needed})"
     elif status == "active":
-        state = f"Approved by {', '.join(f'<@{u}>' for u in approvals)}: active"
+        state = f"Approved by {mentions(approvals)}: active"
     elif status == "rejected":
-        state = f"Rejected by {', '.join(f'<@{u}>' for u, v in votes if v == 'reject') or 'someone'}"
+        state = f"Rejected by {mentions([u for u, v in votes if v == 'reject']) or 'someone'}"
     else:
         state = status.replace("-", " ").capitalize()
     blocks: list[Block] = [
@@ -122,7 +122,7 @@ def schedule_request(record: ScheduleRecord, votes: Sequence[tuple[str, str]], n
     ]
     if status == "pending-approval":
         blocks.append(_decision_buttons(record))
-    text = f"Schedule #{record.id} for {record.name}: {record.description} ({state})"
+    text = f"Schedule #{record.id} for {escape(record.name)}: {escape(record.description)} ({state})"
     return text, blocks
 
 
@@ -136,7 +136,7 @@ def snoozed_list(snoozes: Sequence[Snooze], tz_name: str = "UTC") -> tuple[str, 
     lines = []
     for snooze in snoozes:
         line = (
-            f"{_where(snooze.resource_key)} snoozed by <@{snooze.snoozed_by}>"
+            f"{_where(snooze.resource_key)} snoozed by {mention(snooze.snoozed_by)}"
             f" until {snooze.until.astimezone(zone):%Y-%m-%d %H:%M} {tz_name}"
         )
         lines.append(line)

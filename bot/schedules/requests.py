@@ -149,6 +149,31 @@ def create_schedule(services: Services, key: ResourceKey, rule: ScheduleRule, us
     return record
 
 
+def removal_refusal(record: ScheduleRecord, user: str, approvers: Collection[str]) -> str | None:
+    """Why `user` may not remove this schedule from Slack (None: they may). Removing an approved
+    schedule changes what runs on AWS, so it takes an approver, like approving it did; whoever
+    asked for a schedule may still withdraw it while it waits for approval."""
+    if user in approvers:
+        return None
+    if user == record.created_by and record.status is ScheduleStatus.PENDING_APPROVAL:
+        return None
+    if user == record.created_by:
+        return f"schedule #{record.id} is {record.status}: only an approver can remove it now"
+    return f"only an approver, or whoever asked for it while it waits for approval, can remove schedule #{record.id}"
+
+
+def refuse_removal(services: Services, schedule_id: int, user: str, approvers: Collection[str]) -> str | None:
+    """The refusal (audited) when a Slack user may not remove this open schedule; None otherwise,
+    including when there is no such schedule (remove_schedule then says so)."""
+    record = get_schedule(services.store, schedule_id)
+    if record is None or record.status not in OPEN:
+        return None
+    refusal = removal_refusal(record, user, approvers)
+    if refusal:
+        _audit(services, user, "schedule-remove-refused", record, "refused")
+    return refusal
+
+
 def remove_schedule(services: Services, schedule_id: int, user: str) -> ScheduleRecord | None:
     """None when there is no such open schedule (already removed, or never was)."""
     if not set_schedule_status(services.store, schedule_id, ScheduleStatus.REMOVED,

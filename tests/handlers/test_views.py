@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
+from bot.actions.issued import issue_view
 from bot.config import Settings
 from bot.demo.moto_fleet import MotoFleet
+from bot.models import FindingKind, ScanResult
 from bot.schedules.rules import weekdays_preset
 from bot.schedules.store import (
     ScheduleStatus,
@@ -25,6 +27,7 @@ from bot.schedules.store import (
 from bot.services import Services
 from reports.ids import ActionId, CallbackId
 from reports.modals import metadata
+from tests.fakes.findings import finding
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 CHANNEL, DIGEST_TS = "C0COSTS", "1700000100.000100"
@@ -37,6 +40,13 @@ EP_KEY = f"{ACCOUNT}:{REGION}:endpoint:ep-1"
 def settings(tmp_path: Path) -> Settings:
     return Settings(db_path=tmp_path / "bot.db", regions=[REGION], approvers=[APPROVER],
                     timezone="Europe/Berlin")
+
+
+@pytest.fixture(autouse=True)
+def reported(services: Services) -> None:
+    """The bot reported nb-1 and ep-1: their buttons are honoured (bot.actions.issued)."""
+    findings = [finding("nb-1"), finding("ep-1", kind=FindingKind.UNUSED_ENDPOINT)]
+    services.store.save_scan(ScanResult(generated_at=datetime.now(UTC), regions=[REGION], accounts=[ACCOUNT], findings=findings))
 
 
 def send(bolt_app, request) -> tuple[int, dict[str, Any]]:
@@ -74,9 +84,11 @@ def custom(start: str | None, stop: str | None, tz: str = "Europe/Berlin", on: t
                  timezone=select(tz))
 
 
-def submit_schedule(signed, values: dict, key: str = NB_KEY, callback: CallbackId = CallbackId.SCHEDULE_MODAL):
+def submit_schedule(services: Services, signed, values: dict, key: str = NB_KEY, callback: CallbackId = CallbackId.SCHEDULE_MODAL):
+    """A submission of the modal the bot opened for REQUESTER (with the token it issued)."""
+    token = issue_view(services.store, REQUESTER, callback.value, key, datetime.now(UTC))
     return signed.view_submission(callback.value, values, user=REQUESTER,
-                                  private_metadata=metadata(key, CHANNEL, DIGEST_TS))
+                                  private_metadata=metadata(key, CHANNEL, DIGEST_TS, token))
 
 
 def buttons(blocks: list[dict[str, Any]]) -> dict[str, str]:
@@ -103,7 +115,9 @@ def test_the_schedule_button_opens_presets_with_the_users_zone_offered_first(bol
     zone = blocks["timezone"]["element"]
     assert zone["options"][0]["value"] == "America/New_York"
     assert zone["initial_option"]["value"] == "Europe/Berlin"
-    assert json.loads(view["private_metadata"]) == {"key": NB_KEY, "channel": CHANNEL, "thread_ts": "1700000001.000001"}
+    meta = json.loads(view["private_metadata"])
+    assert meta == {"key": NB_KEY, "channel": CHANNEL, "thread_ts": "1700000001.000001", "token": meta["token"]}
+    assert len(meta["token"]) >= 24
 
 
 def test_on_an_endpoint_the_schedule_button_offers_a_one_off_delete_at(bolt_app, signed, slack_api) -> None:
@@ -120,7 +134,7 @@ def test_a_valid_submission_saves_a_pending_schedule_and_asks_for_approval_in_wo
     bolt_app, signed, slack_api, services: Services, fleet: MotoFleet
 ) -> None:
     fleet.notebook("nb-1")
-    status, body = send(bolt_app, submit_schedule(signed, state(preset=radio("weekdays"), timezone=select("Europe/Berlin"))))
+    status, body = send(bolt_app, submit_schedule(services, signed, state(preset=radio("weekdays"), timezone=select("Europe/Berlin"))))
     assert (status, body) == (200, {})
     [record] = list_schedules(services.store)
     assert (record.status, record.resource_key, record.created_by) == (ScheduleStatus.PENDING_APPROVAL, NB_KEY, REQUESTER)
@@ -144,7 +158,7 @@ def test_an_invalid_custom_schedule_gets_an_error_on_its_field_and_saves_nothing
     bolt_app, signed, slack_api, services: Services, fleet: MotoFleet, values: dict, field: str, fragment: str
 ) -> None:
     fleet.notebook("nb-1")
-    status, body = send(bolt_app, submit_schedule(signed, values))
+    status, body = send(bolt_app, submit_schedule(services, signed, values))
     assert status == 200 and body["response_action"] == "errors"
     assert list(body["errors"]) == [field]
     assert fragment in body["errors"][field]
@@ -153,7 +167,7 @@ def test_an_invalid_custom_schedule_gets_an_error_on_its_field_and_saves_nothing
 
 
 def test_a_schedule_for_an_unknown_notebook_is_refused_on_the_form(bolt_app, signed, services: Services, moto_server) -> None:
-    status, body = send(bolt_app, submit_schedule(signed, state(preset=radio("nightly"), timezone=select("UTC"))))
+    status, body = send(bolt_app, submit_schedule(services, signed, state(preset=radio("nightly"), timezone=select("UTC"))))
     assert body["response_action"] == "errors"
     assert "no notebook-instance named nb-1" in body["errors"]["preset"]
     assert list_schedules(services.store) == []
@@ -162,7 +176,7 @@ def test_a_schedule_for_an_unknown_notebook_is_refused_on_the_form(bolt_app, sig
 def test_a_delete_at_in_the_past_is_refused_on_the_date(bolt_app, signed, services: Services, fleet: MotoFleet) -> None:
     fleet.endpoint("ep-1")
     values = state(date=datepicker("2020-01-01"), time=timepicker("18:00"), timezone=select("UTC"))
-    _, body = send(bolt_app, submit_schedule(signed, values, key=EP_KEY, callback=CallbackId.DELETE_AT_MODAL))
+    _, body = send(bolt_app, submit_schedule(services, signed, values, key=EP_KEY, callback=CallbackId.DELETE_AT_MODAL))
     assert list(body["errors"]) == ["date"] and "in the past" in body["errors"]["date"]
     assert list_schedules(services.store) == []
 
@@ -171,7 +185,7 @@ def test_a_valid_delete_at_saves_a_one_off_for_the_endpoint(bolt_app, signed, se
     fleet.endpoint("ep-1")
     day = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
     values = state(date=datepicker(day), time=timepicker("18:00"), timezone=select("Europe/Berlin"))
-    _, body = send(bolt_app, submit_schedule(signed, values, key=EP_KEY, callback=CallbackId.DELETE_AT_MODAL))
+    _, body = send(bolt_app, submit_schedule(services, signed, values, key=EP_KEY, callback=CallbackId.DELETE_AT_MODAL))
     assert body == {}
     [record] = list_schedules(services.store)
     assert record.description == f"Delete once at {day} 18:00 Europe/Berlin"
@@ -242,7 +256,7 @@ def test_snooze_opens_the_choices_and_a_submission_hides_the_resource_for_seven_
 def test_snooze_until_a_date_needs_the_date(bolt_app, signed, services: Services) -> None:
     _, body = send(bolt_app, signed.view_submission(
         CallbackId.SNOOZE_MODAL.value, state(choice=radio("date"), date=datepicker(None)), user=REQUESTER,
-        private_metadata=metadata(NB_KEY, CHANNEL),
+        private_metadata=metadata(NB_KEY, CHANNEL, token=issue_view(services.store, REQUESTER, CallbackId.SNOOZE_MODAL.value, NB_KEY, datetime.now(UTC))),
     ))
     assert body["response_action"] == "errors" and list(body["errors"]) == ["date"]
     assert active_snoozes(services.store, datetime.now(UTC)) == []
