@@ -13,6 +13,7 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 PRIVATE_MODE = 0o600
 WRITE_PROBE_TIMEOUT_SECONDS = 2  # a health check must answer quickly, even while a writer works
@@ -42,13 +43,18 @@ def create_private(path: str | Path) -> bool:
     return True
 
 
+def existing_file_uri(path: str | Path) -> str:
+    """An SQLite URI that opens `path` read-write and never creates it."""
+    return f"file:{quote(os.path.abspath(path))}?mode=rw"
+
+
 def write_problem(path: str | Path) -> str | None:
     """Why a write would fail now (missing, read-only, locked past the timeout), or None.
 
     `mode=rw` opens without creating: a deleted file is reported, not silently recreated.
     """
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=WRITE_PROBE_TIMEOUT_SECONDS)
+        conn = sqlite3.connect(existing_file_uri(path), uri=True, timeout=WRITE_PROBE_TIMEOUT_SECONDS)
     except sqlite3.Error as exc:
         return f"the database {path} cannot be opened for writing: {exc}"
     try:

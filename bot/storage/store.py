@@ -20,7 +20,7 @@ from typing import Any
 from sqlite_utils import Database, Migrations
 
 from bot.models import Finding, ScanError, ScanResult
-from bot.storage.database_file import FileIdentity, create_private, write_problem
+from bot.storage.database_file import FileIdentity, create_private, existing_file_uri, write_problem
 from bot.storage.migrations import registered_sets
 
 core = Migrations("sm-cost-bot-core")
@@ -99,7 +99,9 @@ class Store:
     def db(self) -> Database:
         db = getattr(self._local, "db", None)
         if db is None:
-            conn = sqlite3.connect(self.path, timeout=30)
+            # mode=rw: a thread's first connection after the file was deleted fails instead of
+            # creating a new, empty (and world-readable) database under the running bot.
+            conn = sqlite3.connect(existing_file_uri(self.path), uri=True, timeout=30)
             conn.execute("PRAGMA busy_timeout = 30000")
             conn.execute("PRAGMA foreign_keys = ON")
             db = Database(conn)

@@ -44,3 +44,29 @@ def test_a_database_another_writer_holds_is_reported_not_writable(fresh_store):
         holder.close()
 
     assert problem == f"the database {fresh_store.path} is not writable: database is locked"
+
+
+def test_a_new_thread_does_not_recreate_a_deleted_database(fresh_store):
+    import threading
+
+    os.unlink(fresh_store.path)
+    failures = []
+
+    def use_store() -> None:
+        try:
+            fresh_store.db.execute("SELECT 1")
+        except sqlite3.OperationalError as exc:
+            failures.append(str(exc))
+
+    thread = threading.Thread(target=use_store)
+    thread.start()
+    thread.join()
+
+    assert failures == ["unable to open database file"]
+    assert not os.path.exists(fresh_store.path)
+
+
+def test_a_path_with_spaces_and_percent_signs_opens(tmp_path):
+    store = Store(tmp_path / "my bot %20.db")
+
+    assert store.file_problem() is None
