@@ -48,6 +48,7 @@ from bot.actions.models import (
 )
 from bot.actions.store import RequestStore
 from bot.aws import actions
+from bot.aws.inference_components import endpoint_components
 from bot.aws.session import RegionClients, error_message
 from bot.models import Finding, ResourceType
 from bot.services import Services
@@ -259,8 +260,13 @@ def run_request(services: Services, request_id: int, actor: str = "system") -> O
         observation = actions.observe(clients, key, request.params)
         invocations = 0.0
         if request.action is ActionKind.DELETE_ENDPOINT and request.baseline:
+            components = (
+                endpoint_components(clients("sagemaker"), key.name)
+                if observation.state != actions.ABSENT else ()
+            )
             invocations = actions.invocations_since(
-                clients, key.name, observation.variants, request.created_at, services.clock()
+                clients, key.name, observation.variants, request.created_at, services.clock(),
+                components,
             )
     except Exception as exc:
         return _finish(

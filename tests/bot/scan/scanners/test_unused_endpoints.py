@@ -48,7 +48,11 @@ def serverless(variant: str, provisioned: int | None = None) -> dict:
 
 def config_for(ep: dict, types: dict[str, str] | None = None, **extra: Any) -> dict:
     variants = [
-        {"VariantName": v["VariantName"], "InstanceType": (types or {}).get(v["VariantName"], "ml.m5.xlarge")}
+        {
+            "VariantName": v["VariantName"],
+            "ModelName": f"{ep['EndpointName']}-model",
+            "InstanceType": (types or {}).get(v["VariantName"], "ml.m5.xlarge"),
+        }
         for v in ep["ProductionVariants"]
     ]
     return {"EndpointConfigName": ep["EndpointConfigName"], "ProductionVariants": variants, **extra}
