@@ -20,6 +20,8 @@ class FindingKind(StrEnum):
     UNUSED_ENDPOINT = "unused-endpoint"
     SPOT_ELIGIBLE_TRAINING_JOB = "spot-eligible-training-job"
     INTERMITTENT_ENDPOINT = "intermittent-endpoint"
+    ORPHANED_ENDPOINT = "orphaned-endpoint"
+    IDLE_ASYNC_ENDPOINT = "idle-async-endpoint"
 
 
 class ResourceType(StrEnum):

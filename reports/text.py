@@ -20,6 +20,8 @@ KIND_TITLES = {
     FindingKind.UNUSED_ENDPOINT: "Endpoints with no invocations",
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: "Training jobs that could use managed Spot",
     FindingKind.INTERMITTENT_ENDPOINT: "Endpoints used this week but idle most hours",
+    FindingKind.ORPHANED_ENDPOINT: "Idle endpoints whose endpoint config was deleted",
+    FindingKind.IDLE_ASYNC_ENDPOINT: "Asynchronous endpoints idle with an empty queue",
 }
 
 

@@ -310,9 +310,11 @@ def run_request(services: Services, request_id: int, actor: str = "system") -> O
     try:
         if request.action is ActionKind.DELETE_ENDPOINT:
             snapshot = actions.snapshot_endpoint(clients, key.name)
-            requests.save_deleted_endpoint(request.id, request.resource_key, snapshot, services.clock())
+            if snapshot["EndpointConfig"] is not None:
+                requests.save_deleted_endpoint(request.id, request.resource_key, snapshot, services.clock())
             requests.audit(
-                now=services.clock(), actor=actor, event="config-saved", request=request,
+                now=services.clock(), actor=actor, request=request,
+                event="config-saved" if snapshot["EndpointConfig"] is not None else "config-missing",
                 from_state=S.EXECUTING, to_state=S.EXECUTING,
                 outcome=snapshot["EndpointConfigName"],
             )

@@ -259,7 +259,13 @@ def snapshot_endpoint(clients: Clients, name: str) -> dict[str, Any]:
     """Everything a restore needs: endpoint config name, variants, tags, the full config."""
     sm = clients("sagemaker")
     endpoint = sm.describe_endpoint(EndpointName=name)
-    config = sm.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
+    try:
+        config = sm.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
+    except ClientError as exc:
+        if not _is_not_found(exc):
+            raise
+        # an orphaned endpoint: its config was deleted, so there is nothing to restore from
+        return {"EndpointName": name, "EndpointConfigName": endpoint["EndpointConfigName"], "EndpointConfig": None}
     config.pop("ResponseMetadata", None)
     return {
         "EndpointName": name,

@@ -41,6 +41,11 @@ def component_series(endpoint: str, component: str) -> Series:
     return endpoint, f"{COMPONENT_PREFIX}{component}"
 
 
+def endpoint_series(endpoint: str) -> Series:
+    """A series with the EndpointName dimension alone (async endpoints' backlog metrics)."""
+    return endpoint, ""
+
+
 def component_of(series: Series) -> str | None:
     _, variant = series
     return variant.removeprefix(COMPONENT_PREFIX) if variant.startswith(COMPONENT_PREFIX) else None
@@ -52,6 +57,8 @@ def series_dimensions(series: Series) -> list[dict[str, str]]:
     if component is not None:
         return [{"Name": COMPONENT_DIMENSION, "Value": component}]
     endpoint, variant = series
+    if not variant:
+        return [{"Name": "EndpointName", "Value": endpoint}]
     return [{"Name": "EndpointName", "Value": endpoint}, {"Name": "VariantName", "Value": variant}]
 
 

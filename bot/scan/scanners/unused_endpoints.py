@@ -126,10 +126,10 @@ def get_weekly_invocations(
     return hourly_variant_metric(ctx.clients("cloudwatch"), series, window_start(end), end)
 
 
-def get_endpoint_configs(ctx: ScanContext, names: set[str]) -> dict[str, dict[str, Any]]:
+def get_endpoint_configs(ctx: ScanContext, names: set[str]) -> tuple[dict[str, dict[str, Any]], set[str]]:
     """Each distinct config once, a few at a time (botocore's adaptive retries slow the client
-    down if SageMaker throttles). A config deleted under a running endpoint (AWS allows it) is
-    reported as a partial error and left out: without it async endpoints cannot be told apart."""
+    down if SageMaker throttles), and the names of configs deleted under a running endpoint (AWS
+    allows it): those endpoints are `orphaned-endpoint`, never judged by the other kinds."""
     sm = ctx.clients("sagemaker")
 
     def read(name: str) -> tuple[str, dict[str, Any] | None, Exception | None]:
@@ -142,13 +142,9 @@ def get_endpoint_configs(ctx: ScanContext, names: set[str]) -> dict[str, dict[st
 
     with ThreadPoolExecutor(max_workers=CONFIG_READERS, thread_name_prefix="configs") as pool:
         results = list(pool.map(read, sorted(names)))
-    configs: dict[str, dict[str, Any]] = {}
-    for name, config, exc in results:
-        if config is not None:
-            configs[name] = config
-        elif exc is not None:
-            ctx.report_error("DescribeEndpointConfig", exc, KIND)
-    return configs
+    configs = {name: config for name, config, _ in results if config is not None}
+    missing = {name for name, config, exc in results if config is None and exc is not None}
+    return configs, missing
 
 
 # --- pure decisions (the shared rules are in endpoint_capacity) --------------------------------
@@ -214,6 +210,7 @@ class EndpointUsage:
     configs: dict[str, dict[str, Any]]  # configs of the idle endpoints
     weekly: dict[Series, dict[datetime, float]] = field(default_factory=dict)  # hourly, 7 days
     components: dict[str, list[str]] = field(default_factory=dict)  # per inference-component endpoint
+    missing_configs: set[str] = field(default_factory=set)  # deleted under a running endpoint
 
 
 def weekly_shape_of(
@@ -239,7 +236,7 @@ def read_endpoint_usage(ctx: ScanContext) -> EndpointUsage:
         ctx, [e["EndpointName"] for e in old_enough], start, ctx.now
     )
     idle = idle_candidates(old_enough, invocations, ctx.now, lookback_hours)
-    configs = get_endpoint_configs(ctx, {e["EndpointConfigName"] for e in idle})
+    configs, missing_configs = get_endpoint_configs(ctx, {e["EndpointConfigName"] for e in idle})
     hosting = [
         e["EndpointName"] for e in idle if hosts_inference_components(configs.get(e["EndpointConfigName"]))
     ]
@@ -255,7 +252,8 @@ def read_endpoint_usage(ctx: ScanContext) -> EndpointUsage:
         # series is listed had no traffic this week either, and costs no query.
         weekly = get_weekly_invocations(ctx, {s for s in invocations if s[0] in idle_names}, ctx.now)
     return EndpointUsage(
-        idle=idle, invocations=invocations, configs=configs, weekly=weekly, components=components
+        idle=idle, invocations=invocations, configs=configs, weekly=weekly, components=components,
+        missing_configs=missing_configs,
     )
 
 

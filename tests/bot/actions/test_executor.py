@@ -439,3 +439,13 @@ def test_an_inference_component_endpoint_whose_component_served_since_the_reques
     assert (outcome.code, outcome.state) == (OutcomeCode.ACTIVE, S.FAILED)
     assert "served 3 invocations" in outcome.message
     assert world.calls("DeleteEndpoint") == 0
+
+
+def test_an_endpoint_whose_config_was_deleted_is_deleted_with_nothing_saved_to_restore(world: World) -> None:
+    world.fleet.endpoint("ep-orphan")
+    world.fleet.clients("sagemaker").delete_endpoint_config(EndpointConfigName="ep-orphan-config")
+    request = world.open(ActionKind.DELETE_ENDPOINT, ep_key("ep-orphan"))
+    _, outcome = world.approve(request.id)
+    assert (outcome.code, outcome.state) == (OutcomeCode.DONE, S.SUCCEEDED)
+    assert world.state(ep_key("ep-orphan")) == actions.ABSENT
+    assert executor.requests_of(world.services).deleted_endpoint(request.id) is None
