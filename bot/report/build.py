@@ -13,6 +13,7 @@ report empty with the reason, and the ledger part is still there.
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,6 +31,9 @@ from bot.services import Services
 logger = logging.getLogger(__name__)
 
 DEFAULT_WEEKS = 4
+# One Cost Explorer fetch at a time: fifty people typing /sm-savings at 09:01 on a cold cache
+# cost one set of requests, not fifty (the others then read today's cache).
+_CE_FETCH = threading.Lock()
 
 
 def _ce(services: Services) -> Any:
@@ -106,6 +110,14 @@ def build_report(
         savings_series=cumulative_by_day(all_periods, window.week_starts[0], today, now),
         scan_errors=len(scan.errors),
     )
+    with _CE_FETCH:
+        _add_cost_explorer(services, report, window, open_waste, now)
+    return report
+
+
+def _add_cost_explorer(
+    services: Services, report: WeeklyReport, window: Window, open_waste: float, now: datetime
+) -> None:
     try:
         report.spend = fetch_spend(services, window, now)
         report.waste_share = waste_share(open_waste, report.spend.last_30_days_usd)
@@ -119,4 +131,3 @@ def build_report(
     except Exception as exc:
         report.plans_error = f"Savings Plans: {_one_line(exc)}"
         logger.warning("report: no Savings Plans advice: %s", report.plans_error)
-    return report

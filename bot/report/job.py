@@ -18,11 +18,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.cron import parse_cron
+from bot.models import ScanResult
 from bot.report.build import DEFAULT_WEEKS, build_report
 from bot.report.models import WeeklyReport
 from bot.services import Services
 from reports.charts import ChartData, alt_text, charts, png_bytes
-from reports.weekly_report import report_blocks, report_json
+from reports.weekly_report import report_blocks, report_json, summary_blocks
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,16 @@ def post_report(services: Services, client: WebClient, report: WeeklyReport | No
             logger.error("report charts upload failed: %s", exc.response.get("error"))
             posted.problems.append(f"charts upload failed: {exc.response.get('error')}")
     return posted
+
+
+def savings_summary(services: Services, scan: ScanResult) -> list[Any]:
+    """The report's summary for `/sm-savings` (realised savings, spend, advice), or nothing when
+    it cannot be built: the command still answers with its own totals."""
+    try:
+        return summary_blocks(build_report(services, scan=scan))[1]
+    except Exception:
+        logger.exception("/sm-savings: no report summary")
+        return []
 
 
 def run_report_job(services: Services, client: WebClient) -> None:
