@@ -12,7 +12,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.models import Finding
-from bot.owners.resolve import owner_value, resolve
+from bot.owners.resolve import EMAIL, load_owner_map, owner_value, resolve
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +42,8 @@ class OwnerDirectory:
 
     def slack_id(self, finding: Finding) -> str | None:
         value = owner_value(finding, self.tag_keys)
-        if not value:
-            return None
+        if not value or (self.client is None and EMAIL.match(value)):
+            return None  # without Slack an e-mail cannot be looked up: unknown, not unmapped
         found = resolve(value, self.owner_map, self._lookup_email)
         if found is None:
             with self._lock:
@@ -62,3 +62,8 @@ class OwnerDirectory:
     def mentions(self, findings: Iterable[Finding]) -> dict[str, str]:
         """Finding key → Slack id, for the digest's owner mentions."""
         return {f.key: owner for f in findings if (owner := self.slack_id(f)) is not None}
+
+
+def directory_for(settings: Any, client: Any) -> OwnerDirectory:
+    """The owners of one run: SMBOT_OWNER_MAP, SMBOT_OWNER_TAG_KEYS, Slack's e-mail lookup."""
+    return OwnerDirectory(client, load_owner_map(settings.owner_map), tuple(settings.owner_tag_keys))

@@ -20,6 +20,7 @@ from typing import Any
 from bot.aws import cost
 from bot.aws.session import error_message
 from bot.models import ScanResult
+from bot.owners.directory import OwnerDirectory
 from bot.report.ledger import cumulative_by_day, ledger_events, periods, realised
 from bot.report.models import WeeklyReport
 from bot.report.running_again import check_open_accruals, close_from_scan
@@ -90,7 +91,8 @@ def _strip(response: Any) -> Any:
 
 
 def build_report(
-    services: Services, *, weeks: int = DEFAULT_WEEKS, scan: ScanResult | None = None
+    services: Services, *, weeks: int = DEFAULT_WEEKS, scan: ScanResult | None = None,
+    owners: OwnerDirectory | None = None,
 ) -> WeeklyReport:
     now = services.clock().astimezone(UTC)
     scan = scan if scan is not None else services.recent_scan()
@@ -110,6 +112,9 @@ def build_report(
         savings_series=cumulative_by_day(all_periods, window.week_starts[0], today, now),
         scan_errors=len(scan.errors),
     )
+    if owners is not None:  # owners nobody could map to Slack, listed once
+        owners.by_owner(scan.findings)
+        report.unmapped_owners = sorted(owners.unmapped)
     with _CE_FETCH:
         _add_cost_explorer(services, report, window, open_waste, now)
     return report

@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.cron import parse_cron
 from bot.models import ScanResult
+from bot.owners.directory import directory_for
 from bot.report.build import DEFAULT_WEEKS, build_report
 from bot.report.models import WeeklyReport
 from bot.services import Services
@@ -65,7 +66,7 @@ def post_report(services: Services, client: WebClient, report: WeeklyReport | No
     channel = channel or report_channel(services)
     if not channel:
         raise ReportNotConfigured("set SMBOT_REPORT_CHANNEL (or SMBOT_DIGEST_CHANNEL) to post the report")
-    report = report or build_report(services)
+    report = report or build_report(services, owners=directory_for(services.settings, client))
     text, blocks = report_blocks(report)
     response = client.chat_postMessage(
         channel=channel, text=text, blocks=[b.to_dict() for b in blocks], unfurl_links=False
@@ -145,7 +146,7 @@ def report_cli(services: Services, *, weeks: int = DEFAULT_WEEKS, fmt: str = "ta
         raise UsageError(f"--weeks must be between 1 and 52, not {weeks}")
     if png is not None and not Path(png).parent.is_dir():
         raise UsageError(f"--png: no such directory: {Path(png).parent}")
-    report = build_report(services, weeks=weeks)
+    report = build_report(services, weeks=weeks, owners=directory_for(services.settings, None))
     if fmt == "json":
         json.dump(report_json(report), sys.stdout, indent=2)
         sys.stdout.write("\n")

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from bot.actions.models import ActionKind, ActionRequest
 from bot.models import Finding
+from bot.owners.resolve import owner_value
 from bot.scan.pricing import HOURS_PER_MONTH
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ def record_outcome(
                 store, request.resource_key, at=now,
                 hourly_usd=None if monthly is None else monthly / HOURS_PER_MONTH,
                 source="action", action=str(request.action), request_id=request.id,
-                owner=finding.owner(tuple(owner_tag_keys)) if finding else None,
+                owner=owner_value(finding, owner_tag_keys) if finding else None,
             )
         elif request.action in ENDING_ACTIONS:
             record_running_again(
