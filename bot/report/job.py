@@ -90,7 +90,7 @@ def savings_summary(services: Services, scan: ScanResult) -> list[Any]:
     """The report's summary for `/sm-savings` (realised savings, spend, advice), or nothing when
     it cannot be built: the command still answers with its own totals."""
     try:
-        return summary_blocks(build_report(services, scan=scan))[1]
+        return summary_blocks(build_report(services, scan=scan, check_running=False))[1]
     except Exception:
         logger.exception("/sm-savings: no report summary")
         return []
