@@ -231,7 +231,9 @@ def _finish(
         reason=message, outcome=str(code), aws_request_id=extra.get("aws_request_id"),
     )
     if state is S.SUCCEEDED and not dry:  # realised savings start (or stop) accruing
-        record_outcome(services.store, request, services.clock(), services.settings.owner_tag_keys)
+        record_outcome(
+            services.store, request, services.clock(), services.settings.owner_tag_keys, services.prices
+        )
     return _outcome(request, code, state, message, dry_run=dry, **extra)
 
 
