@@ -8,7 +8,7 @@ ask for confirmation. Protected resources get no buttons at all.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -37,6 +37,13 @@ ACTIONS_BY_KIND: dict[FindingKind, tuple[ActionId, ...]] = {
     FindingKind.OVERSIZED_NOTEBOOK: (ActionId.RESIZE, ActionId.SNOOZE),
     # used within the week: never offered Delete, only a schedule (FindingKind docs)
     FindingKind.INTERMITTENT_ENDPOINT: (ActionId.SCHEDULE, ActionId.SNOOZE),
+    FindingKind.ORPHANED_ENDPOINT: (ActionId.DELETE, ActionId.SNOOZE),
+    FindingKind.IDLE_ASYNC_ENDPOINT: (ActionId.SNOOZE,),  # the fix is autoscaling to 0, a setting
+}
+
+# What a confirm dialog must add for a kind, beyond "nothing happens until an approver approves".
+CONFIRM_NOTES: dict[FindingKind, str] = {
+    FindingKind.ORPHANED_ENDPOINT: "Its endpoint configuration was deleted: there is no Restore.",
 }
 
 KIND_TITLES: dict[FindingKind, str] = {
@@ -47,6 +54,8 @@ KIND_TITLES: dict[FindingKind, str] = {
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: "Training jobs that could use Spot",
     FindingKind.OVERSIZED_NOTEBOOK: "Oversized notebook instances",
     FindingKind.INTERMITTENT_ENDPOINT: "Endpoints idle most hours",
+    FindingKind.ORPHANED_ENDPOINT: "Endpoints whose config was deleted",
+    FindingKind.IDLE_ASYNC_ENDPOINT: "Idle asynchronous endpoints",
 }
 
 DESTRUCTIVE = {ActionId.STOP, ActionId.DELETE}
@@ -104,7 +113,14 @@ def item_text(finding: Finding, owner_tag_keys: Sequence[str] = ("owner", "team"
     return " — ".join(parts)
 
 
-def item_mrkdwn(finding: Finding, owner_tag_keys: Sequence[str] = ("owner", "team")) -> str:
+def owner_mention(slack_id: str) -> str:
+    """`<@U…>` for a user, `<#C…>` for a channel: ids resolved by bot.owners (never raw tags)."""
+    return f"<#{slack_id}>" if slack_id[:1] in "CG" else f"<@{slack_id}>"
+
+
+def item_mrkdwn(
+    finding: Finding, owner_tag_keys: Sequence[str] = ("owner", "team"), mention: str | None = None
+) -> str:
     owner = finding.owner(owner_tag_keys)
     lines = [
         f"*{escape(finding.name)}* · *{money(finding.est_monthly_savings_usd)}*",
@@ -112,7 +128,9 @@ def item_mrkdwn(finding: Finding, owner_tag_keys: Sequence[str] = ("owner", "tea
         escape(why(finding)),
     ]
     tail = []
-    if owner:
+    if mention:
+        tail.append(f"owner: {owner_mention(mention)}")
+    elif owner:
         tail.append(f"owner: {escape(owner)}")
     if finding.protected:
         tail.append(":lock: protected — no actions offered")
@@ -127,7 +145,8 @@ def _confirm(action: ActionId, finding: Finding) -> ConfirmObject:
         title=f"{verb} {finding.resource_type}?"[:100],
         text=truncate(
             f"This asks for approval to {verb.lower()} *{escape(finding.name)}* in "
-            f"{finding.account_id} / {finding.region}. Nothing happens until an approver approves.",
+            f"{finding.account_id} / {finding.region}. Nothing happens until an approver approves."
+            + (f" {CONFIRM_NOTES[finding.kind]}" if finding.kind in CONFIRM_NOTES else ""),
             300,
         ),
         confirm=verb,
@@ -148,18 +167,23 @@ BUTTON_TEXT: dict[ActionId, str] = {
 }
 
 
-def _confirm_restart(finding: Finding) -> ConfirmObject:
-    change = "given the auto-stop lifecycle configuration"
-    if finding.kind == FindingKind.OVERSIZED_NOTEBOOK:
-        change = f"resized to {finding.evidence.get('suggested_instance_type', 'a smaller type')}"
+def confirm_restart(name: str, change: str) -> ConfirmObject:
+    """Buttons whose approved action stops and restarts a notebook say so before asking."""
     return ConfirmObject(
         title="Restart the notebook?",
         text=truncate(
-            f"Once approved, *{escape(finding.name)}* is stopped, {escape(change)} and started"
+            f"Once approved, *{escape(name)}* is stopped, {escape(change)} and started"
             " again: unsaved work and running kernels are lost.", 300,
         ),
         confirm="Ask for approval", deny="Cancel", style="danger",
     )
+
+
+def _confirm_restart(finding: Finding) -> ConfirmObject:
+    change = "given the auto-stop lifecycle configuration"
+    if finding.kind == FindingKind.OVERSIZED_NOTEBOOK:
+        change = f"resized to {finding.evidence.get('suggested_instance_type', 'a smaller type')}"
+    return confirm_restart(finding.name, change)
 
 
 # Buttons that need a confirmation of their own (besides the destructive ones).
@@ -188,12 +212,17 @@ def buttons(finding: Finding) -> list[ButtonElement]:
     return result
 
 
-def item_blocks(finding: Finding, owner_tag_keys: Sequence[str] = ("owner", "team")) -> list[Block]:
-    """A section, plus an actions block when the finding has buttons (1 or 2 blocks)."""
+def item_blocks(
+    finding: Finding, owner_tag_keys: Sequence[str] = ("owner", "team"),
+    mentions: Mapping[str, str] | None = None,
+) -> list[Block]:
+    """A section, plus an actions block when the finding has buttons (1 or 2 blocks).
+    `mentions`: finding key → the owner's Slack id (SMBOT_OWNER_MAP, e-mail lookup)."""
+    mention = (mentions or {}).get(finding.key)
     blocks: list[Block] = [
         SectionBlock(
             block_id=item_block_id(finding),
-            text=MarkdownTextObject(text=item_mrkdwn(finding, owner_tag_keys)),
+            text=MarkdownTextObject(text=item_mrkdwn(finding, owner_tag_keys, mention)),
         )
     ]
     elements = buttons(finding)

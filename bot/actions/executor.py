@@ -46,8 +46,10 @@ from bot.actions.models import (
     ResourceKey,
     Vote,
 )
+from bot.actions.notebook_guard import used_since
 from bot.actions.store import RequestStore
 from bot.aws import actions
+from bot.aws.inference_components import endpoint_components
 from bot.aws.session import RegionClients, error_message
 from bot.models import Finding, ResourceType
 from bot.report.ledger import record_outcome
@@ -230,7 +232,9 @@ def _finish(
         reason=message, outcome=str(code), aws_request_id=extra.get("aws_request_id"),
     )
     if state is S.SUCCEEDED and not dry:  # realised savings start (or stop) accruing
-        record_outcome(services.store, request, services.clock(), services.settings.owner_tag_keys)
+        record_outcome(
+            services.store, request, services.clock(), services.settings.owner_tag_keys, services.prices
+        )
     return _outcome(request, code, state, message, dry_run=dry, **extra)
 
 
@@ -261,9 +265,17 @@ def run_request(services: Services, request_id: int, actor: str = "system") -> O
         clients = clients_for(services, key)
         observation = actions.observe(clients, key, request.params)
         invocations = 0.0
+        notebook_use = None
+        if request.action is ActionKind.STOP_NOTEBOOK and observation.state == "InService":
+            notebook_use = used_since(clients, key.name, request.created_at, services.clock())
         if request.action is ActionKind.DELETE_ENDPOINT and request.baseline:
+            components = (
+                endpoint_components(clients("sagemaker"), key.name)
+                if observation.state != actions.ABSENT else ()
+            )
             invocations = actions.invocations_since(
-                clients, key.name, observation.variants, request.created_at, services.clock()
+                clients, key.name, observation.variants, request.created_at, services.clock(),
+                components,
             )
     except Exception as exc:
         return _finish(
@@ -280,6 +292,11 @@ def run_request(services: Services, request_id: int, actor: str = "system") -> O
         request.action, key, observation, request.baseline, services.settings.protected_tag_key,
         invocations, params=request.params,
     )
+    if blocked is None and notebook_use is not None:
+        blocked = OutcomeCode.ACTIVE, (
+            f"{key.resource_type} {key.name} was used since the request ({notebook_use}): "
+            "no longer idle, nothing changed"
+        )
     if blocked is not None:
         return _finish(services, request, S.FAILED, blocked[0], blocked[1], actor)
     saved = None
@@ -313,9 +330,11 @@ def run_request(services: Services, request_id: int, actor: str = "system") -> O
     try:
         if request.action is ActionKind.DELETE_ENDPOINT:
             snapshot = actions.snapshot_endpoint(clients, key.name)
-            requests.save_deleted_endpoint(request.id, request.resource_key, snapshot, services.clock())
+            if snapshot["EndpointConfig"] is not None:
+                requests.save_deleted_endpoint(request.id, request.resource_key, snapshot, services.clock())
             requests.audit(
-                now=services.clock(), actor=actor, event="config-saved", request=request,
+                now=services.clock(), actor=actor, request=request,
+                event="config-saved" if snapshot["EndpointConfig"] is not None else "config-missing",
                 from_state=S.EXECUTING, to_state=S.EXECUTING,
                 outcome=snapshot["EndpointConfigName"],
             )
@@ -358,7 +377,10 @@ def reconcile(services: Services, request: ActionRequest) -> Outcome:
             request, OutcomeCode.ERROR, S.EXECUTING,
             f"could not read {key.name} to reconcile: {error_message(exc)}",
         )
-    if not _dry(services, request) and actions.is_done(request.action, observation):
+    if not _dry(services, request) and (
+        actions.is_done(request.action, observation, request.params)
+        or fix_steps.is_pending(services, request)
+    ):
         return _finish(
             services, request, S.SUCCEEDED, OutcomeCode.RECONCILED,
             f"{request.action.verb} {key.name}: found done after a restart ({observation.state});"
