@@ -124,6 +124,23 @@ def m001_requests(db: Database) -> None:
     )
 
 
+@requests_migrations()
+def m002_pending_message_updates(db: Database) -> None:
+    """Slack updates owed for a request (see `bot.actions.pending_updates`)."""
+    db.execute(
+        """CREATE TABLE pending_message_updates (
+            request_id INTEGER PRIMARY KEY REFERENCES action_requests(id),
+            request_message INTEGER NOT NULL DEFAULT 0,
+            digest_item INTEGER NOT NULL DEFAULT 0,
+            announce TEXT,
+            version INTEGER NOT NULL DEFAULT 1,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            last_error TEXT
+        )"""
+    )
+
+
 def iso(moment: datetime) -> str:
     """UTC ISO text, so that string order is time order."""
     return moment.astimezone(UTC).isoformat()
@@ -243,6 +260,17 @@ class RequestStore:
                 " reason = COALESCE(?, reason), aws_request_id = COALESCE(?, aws_request_id)"
                 " WHERE id = ? AND state = ?",
                 [str(new), iso(now), reason, aws_request_id, request_id, str(expected)],
+            )
+            return cursor.rowcount == 1
+
+    def reclaim_executing(self, request: ActionRequest, now: datetime) -> bool:
+        """Take over a request left `executing` (a crash, a lost process): compare-and-set on
+        its `updated_at`, so of two sweeps that saw the same row exactly one resumes it."""
+        with self.store.transaction() as tx:
+            cursor = tx.execute(
+                "UPDATE action_requests SET updated_at = ? WHERE id = ? AND state = ?"
+                " AND updated_at = ?",
+                [iso(now), request.id, str(RequestState.EXECUTING), iso(request.updated_at)],
             )
             return cursor.rowcount == 1
 
