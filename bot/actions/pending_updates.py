@@ -17,13 +17,12 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.actions.store import iso
+from bot.runtime.slack_client import retry_delay_seconds
 
 if TYPE_CHECKING:
     from bot.storage.store import Store
 
 LEASE_SECONDS = 120  # longer than one delivery (three Slack calls with the client's timeout)
-FIRST_RETRY_SECONDS = 5
-MAX_RETRY_SECONDS = 600
 MAX_ATTEMPTS = 60  # about eight hours of retries at the cap; then the update is given up, logged
 
 
@@ -41,12 +40,6 @@ class PendingUpdate:
     @property
     def empty(self) -> bool:
         return not (self.request_message or self.digest_item or self.announce)
-
-
-def retry_delay_seconds(attempts: int, retry_after_seconds: float | None = None) -> float:
-    """Exponential back-off from FIRST_RETRY_SECONDS, capped; Slack's Retry-After wins if longer."""
-    backoff = min(FIRST_RETRY_SECONDS * 2 ** max(attempts - 1, 0), MAX_RETRY_SECONDS)
-    return max(backoff, retry_after_seconds or 0)
 
 
 def _pending(row: dict[str, Any]) -> PendingUpdate:

@@ -25,6 +25,9 @@ SLACK_FAILURES: tuple[type[BaseException], ...] = (SlackClientError, OSError, HT
 
 DEFAULT_API_URL = "https://slack.com/api/"
 RATE_LIMIT_RETRIES = 3
+# Work owed to Slack (message updates, digest steps) is retried with this back-off.
+FIRST_RETRY_SECONDS = 5
+MAX_RETRY_SECONDS = 600
 
 
 def web_client(token: str | None, api_url: str | None = None, timeout_seconds: int = 30) -> WebClient:
@@ -58,3 +61,9 @@ def describe_failure(exc: BaseException) -> tuple[str, float | None]:
         error = response.get("error") if isinstance(response.data, dict) else None
         return f"{error or f'HTTP {response.status_code}'}", retry_after
     return f"{type(exc).__name__}: {exc}", None
+
+
+def retry_delay_seconds(attempts: int, retry_after_seconds: float | None = None) -> float:
+    """Exponential back-off from FIRST_RETRY_SECONDS, capped; Slack's Retry-After wins if longer."""
+    backoff = min(FIRST_RETRY_SECONDS * 2 ** max(attempts - 1, 0), MAX_RETRY_SECONDS)
+    return max(backoff, retry_after_seconds or 0)

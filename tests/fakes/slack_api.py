@@ -104,9 +104,9 @@ class SlackApiStandIn:
         """Answer the next `times` calls of `method` with 429 and Retry-After."""
         self._rate_limits[method] = [retry_after_seconds] * times
 
-    def fail(self, method: str, kind: str, times: int = 1, **options: Any) -> None:
-        """Inject a fault into the next `times` calls of `method` (see tests/fakes/slack_faults.py)."""
-        self.faults.add(method, kind, times, **options)
+    def fail(self, method: str, kind: str, times: int = 1, skip: int = 0, **options: Any) -> None:
+        """Fault `times` calls of `method` after `skip` normal ones (tests/fakes/slack_faults.py)."""
+        self.faults.add(method, kind, times, skip, **options)
 
     def respond_with(
         self, method: str, payload: dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]]

@@ -1,8 +1,8 @@
 """Faults the Slack Web API stand-in injects, per method, for the next N calls:
 
 - `drop`:      read the request, then close the connection without a byte of answer;
-- `timeout`:   hold the answer `seconds` (longer than the client's timeout), then answer;
-               Slack may well have done the work meanwhile, as for a real timeout;
+- `timeout`:   hold the request `seconds` (longer than the client's timeout), then close the
+               connection: the client has given up by then, as on a real timeout;
 - `error`:     HTTP `status` (503 by default) with Slack's JSON error body;
 - `ratelimit`: HTTP 429 with `Retry-After: seconds`.
 
@@ -32,7 +32,8 @@ class Fault:
             return True
         if self.kind == "timeout":
             time.sleep(self.seconds)
-            return False
+            handler.close_connection = True
+            return True
         if self.kind == "ratelimit":
             handler._send(429, {"ok": False, "error": "ratelimited"},
                           {"Retry-After": str(int(self.seconds))})
@@ -45,14 +46,17 @@ class SlackFaults:
     """The faults still to inject, per Web API method, in order."""
 
     def __init__(self) -> None:
-        self._pending: dict[str, list[Fault]] = {}
+        self._pending: dict[str, list[Fault | None]] = {}  # None: answer normally
         self._lock = threading.Lock()
 
-    def add(self, method: str, kind: str, times: int = 1, **options: Any) -> None:
+    def add(self, method: str, kind: str, times: int = 1, skip: int = 0, **options: Any) -> None:
+        """Fault the `times` calls of `method` that follow the next `skip` (answered normally)."""
         if kind not in KINDS:
             raise ValueError(f"unknown fault {kind!r}: one of {', '.join(KINDS)}")
         with self._lock:
-            self._pending.setdefault(method, []).extend([Fault(kind, **options)] * times)
+            queue = self._pending.setdefault(method, [])
+            queue.extend([None] * max(skip - len(queue), 0))
+            queue.extend([Fault(kind, **options)] * times)
 
     def clear(self) -> None:
         with self._lock:

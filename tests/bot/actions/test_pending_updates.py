@@ -10,9 +10,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.actions.models import ActionKind, RequestState
-from bot.actions.pending_updates import MAX_ATTEMPTS, PendingUpdates, retry_delay_seconds
+from bot.actions.pending_updates import MAX_ATTEMPTS, PendingUpdates
 from bot.actions.store import RequestStore
-from bot.runtime.slack_client import describe_failure
+from bot.runtime.slack_client import describe_failure, retry_delay_seconds
 from tests.fakes.slack_api import BOT_TOKEN
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
