@@ -16,11 +16,33 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from sqlite_utils import Database, Migrations
+
 from bot.actions.store import iso
 from bot.runtime.slack_client import retry_delay_seconds
+from bot.storage.migrations import register
 
 if TYPE_CHECKING:
     from bot.storage.store import Store
+
+pending_updates_migrations = register(Migrations("sm-cost-bot-pending-updates"))
+
+
+@pending_updates_migrations()
+def m001_pending_message_updates(db: Database) -> None:
+    db.execute(
+        """CREATE TABLE pending_message_updates (
+            request_id INTEGER PRIMARY KEY REFERENCES action_requests(id),
+            request_message INTEGER NOT NULL DEFAULT 0,
+            digest_item INTEGER NOT NULL DEFAULT 0,
+            announce TEXT,
+            version INTEGER NOT NULL DEFAULT 1,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            last_error TEXT
+        )"""
+    )
+
 
 LEASE_SECONDS = 120  # longer than one delivery (three Slack calls with the client's timeout)
 MAX_ATTEMPTS = 60  # about eight hours of retries at the cap; then the update is given up, logged

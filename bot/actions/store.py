@@ -124,23 +124,6 @@ def m001_requests(db: Database) -> None:
     )
 
 
-@requests_migrations()
-def m002_pending_message_updates(db: Database) -> None:
-    """Slack updates owed for a request (see `bot.actions.pending_updates`)."""
-    db.execute(
-        """CREATE TABLE pending_message_updates (
-            request_id INTEGER PRIMARY KEY REFERENCES action_requests(id),
-            request_message INTEGER NOT NULL DEFAULT 0,
-            digest_item INTEGER NOT NULL DEFAULT 0,
-            announce TEXT,
-            version INTEGER NOT NULL DEFAULT 1,
-            attempts INTEGER NOT NULL DEFAULT 0,
-            next_attempt_at TEXT NOT NULL,
-            last_error TEXT
-        )"""
-    )
-
-
 def iso(moment: datetime) -> str:
     """UTC ISO text, so that string order is time order."""
     return moment.astimezone(UTC).isoformat()
