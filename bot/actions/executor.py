@@ -41,7 +41,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bot.actions import approvals
+from bot.actions import approvals, fix_steps
 from bot.actions.models import (
     ActionKind,
     ActionRequest,
@@ -167,7 +167,7 @@ def request_action(
     ):
         return refuse(f"no saved configuration to restore {key.name} from", "nothing-saved")
     blocked = actions.preflight(
-        action, key, observation, {}, services.settings.protected_tag_key
+        action, key, observation, {}, services.settings.protected_tag_key, params=params
     )
     if blocked is not None:
         return refuse(blocked[1], str(blocked[0]))
@@ -318,7 +318,7 @@ def _act(services: Services, request: ActionRequest, actor: str) -> Outcome:
     )
     blocked = actions.preflight(
         request.action, key, observation, request.baseline, services.settings.protected_tag_key,
-        invocations,
+        invocations, params=request.params,
     )
     if blocked is not None:
         return finish(services, request, S.FAILED, blocked[0], blocked[1], actor)
@@ -341,6 +341,15 @@ def _act(services: Services, request: ActionRequest, actor: str) -> Outcome:
             services, request, S.SUCCEEDED, OutcomeCode.DONE,
             f"would {what} (nothing was changed)", actor, ran=True,
         )
+    if request.action in fix_steps.FIX_ACTIONS:
+        fix_steps.save_before(services, request, observation)
+        later = fix_steps.defer(services, request, observation)
+        if later is not None:
+            requests.audit(
+                now=services.clock(), actor=actor, event="deferred", request=request,
+                from_state=S.EXECUTING, to_state=S.EXECUTING, outcome=guard.operation, detail=later,
+            )
+            return finish(services, request, S.SUCCEEDED, OutcomeCode.DONE, later, actor, ran=True)
     try:
         if request.action is ActionKind.DELETE_ENDPOINT:
             snapshot = actions.snapshot_endpoint(clients, key.name)
@@ -364,12 +373,13 @@ def _act(services: Services, request: ActionRequest, actor: str) -> Outcome:
         aws_request_id=aws_id,
     )
     return finish(
-        services, request, S.SUCCEEDED, OutcomeCode.DONE, done_message(request), actor,
+        services, request, S.SUCCEEDED, OutcomeCode.DONE, done_message(request, observation.state), actor,
         ran=True, aws_request_id=aws_id,
     )
 
 
-def done_message(request: ActionRequest) -> str:
+def done_message(request: ActionRequest, state_before: str = "") -> str:
+    """What a done request says; `state_before` is the resource's state before the action."""
     name = request.key.name
     return {
         ActionKind.STOP_NOTEBOOK: f"stopped notebook {name}",
@@ -377,7 +387,7 @@ def done_message(request: ActionRequest) -> str:
         ActionKind.DELETE_ENDPOINT: f"deleted endpoint {name} (configuration saved)",
         ActionKind.DELETE_STUDIO_APP: f"deleted Studio app {name}",
         ActionKind.RESTORE_ENDPOINT: f"restored endpoint {name} from its saved configuration",
-    }[request.action]
+    }.get(request.action) or fix_steps.done_message(request, state_before)
 
 
 def _settle_unknown(

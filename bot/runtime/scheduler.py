@@ -22,6 +22,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.actions.messages import install_request_jobs
+from bot.actions.pending_fixes import install_pending_jobs
 from bot.cron import parse_cron
 from bot.digest.delivery import install_digest_delivery_job, pending_since
 from bot.digest.job import run_digest_job
@@ -92,6 +93,7 @@ JOB_INSTALLERS: list[JobInstaller] = [install_digest_job]
 JOB_INSTALLERS.append(install_schedule_jobs)
 JOB_INSTALLERS.append(install_request_jobs)
 JOB_INSTALLERS.append(install_digest_delivery_job)
+JOB_INSTALLERS.append(install_pending_jobs)
 JOB_INSTALLERS.append(install_report_job)
 
 
