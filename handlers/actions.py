@@ -147,7 +147,8 @@ def register(app: App, services: Services) -> None:
 
     def open_undo(body: dict[str, Any], client: WebClient) -> None:
         user, channel, value, message = _click(body)
-        done = requests.get(int(value)) if value.isdigit() else None
+        undo_of = row_id(value)
+        done = requests.get(undo_of) if undo_of is not None else None
         if done is None:
             messages.ephemeral(client, channel, user, "There is no change to undo here.")
             return

@@ -113,6 +113,7 @@ def test_updates_still_owed_at_a_restart_are_delivered_at_start_up(
         (ActionId.APPROVE, "There is no request #99999999999999999999."),
         (ActionId.REJECT, "There is no request #99999999999999999999."),
         (ActionId.RESTORE, "There is no deleted endpoint to restore here."),
+        (ActionId.UNDO, "There is no change to undo here."),
     ],
 )
 def test_an_out_of_range_number_in_a_button_gets_a_clear_ephemeral_reply(
