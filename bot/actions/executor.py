@@ -53,6 +53,7 @@ from bot.actions.models import (
 )
 from bot.actions.store import RequestStore
 from bot.aws import actions
+from bot.aws.inference_components import endpoint_components
 from bot.aws.session import RegionClients, error_message
 from bot.models import Finding, ResourceType
 from bot.report.ledger import record_outcome
@@ -302,8 +303,13 @@ def _act(services: Services, request: ActionRequest, actor: str) -> Outcome:
         observation = actions.observe(clients, key, request.params)
         invocations = 0.0
         if request.action is ActionKind.DELETE_ENDPOINT and request.baseline:
+            components = (
+                endpoint_components(clients("sagemaker"), key.name)
+                if observation.state != actions.ABSENT else ()
+            )
             invocations = actions.invocations_since(
-                clients, key.name, observation.variants, request.created_at, services.clock()
+                clients, key.name, observation.variants, request.created_at, services.clock(),
+                components,
             )
     except Exception as exc:
         return finish(
@@ -353,9 +359,11 @@ def _act(services: Services, request: ActionRequest, actor: str) -> Outcome:
     try:
         if request.action is ActionKind.DELETE_ENDPOINT:
             snapshot = actions.snapshot_endpoint(clients, key.name)
-            requests.save_deleted_endpoint(request.id, request.resource_key, snapshot, services.clock())
+            if snapshot["EndpointConfig"] is not None:
+                requests.save_deleted_endpoint(request.id, request.resource_key, snapshot, services.clock())
             requests.audit(
-                now=services.clock(), actor=actor, event="config-saved", request=request,
+                now=services.clock(), actor=actor, request=request,
+                event="config-saved" if snapshot["EndpointConfig"] is not None else "config-missing",
                 from_state=S.EXECUTING, to_state=S.EXECUTING,
                 outcome=snapshot["EndpointConfigName"],
             )
