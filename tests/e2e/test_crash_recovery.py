@@ -39,11 +39,11 @@ FULL_SWEEP = os.environ.get("SMBOT_FULL_CRASH_SWEEP") == "1"
 MAX_INSTANTS = 40  # more than a stop or a delete has (the full sweep asserts it reached the end)
 # The stop path's instants: 1 vote committed, 2 claim committed, 3-6 re-read sent/answered
 # (describe, tags), 7 re-read audited, 8 StopNotebookInstance sent, 9 its answer, 10 audited, 11
-# success recorded (then what follows a success, e.g. the savings ledger). The delete path adds the invocation count and the saved configuration:
-# 16 configuration saved, 18 DeleteEndpoint sent, 19 its answer. The sample kills on each side
-# of the boundaries that matter.
+# success recorded (then what follows a success, e.g. the savings ledger). The delete path adds
+# the invocation re-check and the saved configuration: 20 configuration saved, 22 DeleteEndpoint
+# sent, 23 its answer (of 26). The sample kills on each side of the boundaries that matter.
 STOP_SAMPLE = (1, 2, 8, 9, 11)
-DELETE_SAMPLE = (16, 18, 19)
+DELETE_SAMPLE = (20, 22, 23)
 
 
 @pytest.fixture
