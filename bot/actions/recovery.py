@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.actions import approvals, executor
+from bot.actions import approvals, executor, fix_steps
 from bot.actions.models import ActionRequest, Outcome, OutcomeCode, RequestState
 from bot.aws import actions
 from bot.aws.session import error_message
@@ -52,8 +52,9 @@ def resume(services: Services, request: ActionRequest) -> Outcome:
         from_state=S.EXECUTING, to_state=S.EXECUTING, outcome=observation.state,
         dry_run=request.dry_run,
     )
-    if not request.dry_run and not services.settings.dry_run and actions.is_done(
-        request.action, observation
+    if not request.dry_run and not services.settings.dry_run and (
+        actions.is_done(request.action, observation, request.params)
+        or fix_steps.is_pending(services, request)
     ):
         return executor.finish(
             services, request, S.SUCCEEDED, OutcomeCode.RECONCILED,

@@ -18,6 +18,8 @@ from slack_sdk import WebClient
 from bot.digest.delivery import DigestDeliveries, DigestPlan, deliver
 from bot.digest.store import last_post
 from bot.models import ScanResult
+from bot.owners.directory import OwnerDirectory, directory_for
+from bot.owners.dm import post_owner_digests
 from bot.schedules.snoozes import split_snoozed
 from bot.schedules.store import active_snoozes
 from bot.services import Services
@@ -48,8 +50,9 @@ class PostedDigest:
     problems: list[str] = field(default_factory=list)  # what went wrong after the main post
 
 
-def build_for(services: Services, scan: ScanResult) -> Digest:
-    """The digest of `scan` minus snoozed resources, compared with the last posted digest."""
+def build_for(services: Services, scan: ScanResult, owners: OwnerDirectory | None = None) -> Digest:
+    """The digest of `scan` minus snoozed resources, compared with the last posted digest; items
+    mention their owners when `owners` can resolve them."""
     store, settings = services.store, services.settings
     now = services.clock()
     visible, hidden = split_snoozed(scan.findings, active_snoozes(store, now), now)
@@ -67,6 +70,7 @@ def build_for(services: Services, scan: ScanResult) -> Digest:
         max_items=settings.digest_max_items,
         timezone=settings.tz,
         snoozed=hidden,
+        owner_mentions=owners.mentions(visible) if owners is not None else None,
     )
 
 
@@ -113,7 +117,8 @@ def post_digest(
     if not channel:
         raise DigestNotConfigured("set SMBOT_DIGEST_CHANNEL to the channel for the digest (e.g. #ml-costs)")
     scan = services.recent_scan()
-    digest = build_for(services, scan)
+    owners = directory_for(settings, client)
+    digest = build_for(services, scan, owners)
     if digest.is_empty and not scan.errors and not settings.digest_when_empty:
         logger.info("digest skipped: nothing to flag and SMBOT_DIGEST_WHEN_EMPTY is off")
         return None
@@ -135,6 +140,9 @@ def post_digest(
     )
     if delivered.state == "pending":
         posted.problems.append(f"{delivered.last_error}; the running bot retries it")
+    if settings.owner_dm:  # each owner's own items, same buttons, after the channel digest
+        _, problems = post_owner_digests(client, scan, digest.findings, owners, settings.digest_max_items)
+        posted.problems.extend(problems)
     return posted
 
 
@@ -160,7 +168,7 @@ def digest_cli(services: Services, *, post: bool) -> int:
     settings = services.settings
     if not post:
         scan = services.recent_scan()
-        digest = build_for(services, scan)
+        digest = build_for(services, scan, directory_for(settings, None))
         document = {"channel": settings.digest_channel, **digest.main.to_dict(), "thread": [m.to_dict() for m in digest.thread]}
         json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
