@@ -7,7 +7,8 @@ An `executing` request is settled by reading the resource, never by re-sending b
 - still in a state the action starts from (InService…) → the call never took effect: it is run
   now through `executor.act`, so every re-read guard applies again (exists, not protected,
   still idle: for an endpoint, no invocations since the request);
-- anything else (Failed, Updating, absent for a stop)   → failed "interrupted": the state cannot
+- anything else (Failed, Updating, absent for a stop), or a multi-step fix whose first step the
+  status cannot show                                  → failed "interrupted": the state cannot
   tell whether acting is still right.
 
 Runs at start-up before serving (grace 0) and from the running bot's periodic sweep, which only
@@ -61,7 +62,12 @@ def resume(services: Services, request: ActionRequest) -> Outcome:
             f"{executor.done_message(request)}: found done after a restart"
             f" ({observation.state}); not re-run", "system",
         )
-    if observation.state in actions.GUARDS[request.action].valid_states:
+    # A multi-step fix (attach auto-stop, resize) may have done a first step the resource's
+    # status does not show: its state cannot tell, so only one-call actions are run again.
+    if (
+        request.action not in fix_steps.FIX_ACTIONS
+        and observation.state in actions.GUARDS[request.action].valid_states
+    ):
         return executor.act(services, request, "system")
     return executor.finish(
         services, request, S.FAILED, OutcomeCode.INTERRUPTED,
