@@ -25,6 +25,7 @@ from slack_bolt import Ack, App, Respond
 from bot.actions.auto_stop_offers import find_offers
 from bot.config import REGION
 from bot.models import Finding, FindingKind, ScanResult
+from bot.report.job import savings_summary
 from bot.schedules.snoozes import split_snoozed
 from bot.schedules.store import active_snoozes
 from bot.services import Services
@@ -191,7 +192,7 @@ def register(app: App, services: Services) -> None:
         word: FindingFilter = request["filter"]
         found, snoozed = matching(scan, word, None)
         text, blocks = savings(found, scan, word.word, snoozed)
-        return _ephemeral(text, blocks)
+        return _ephemeral(text, blocks + savings_summary(services, scan))
 
     for name, spec in LISTINGS.items():
         app.command(name)(ack=_ack_with(spec.working), lazy=[_answer_safely(name, list_kinds(spec), pool)])
