@@ -19,6 +19,11 @@ class FindingKind(StrEnum):
     STUDIO_IDLE_SHUTDOWN_OFF = "studio-idle-shutdown-off"
     UNUSED_ENDPOINT = "unused-endpoint"
     SPOT_ELIGIBLE_TRAINING_JOB = "spot-eligible-training-job"
+    OVERPROVISIONED_ENDPOINT = "overprovisioned-endpoint"
+    ENDPOINT_WITHOUT_AUTOSCALING = "endpoint-without-autoscaling"
+    SERVERLESS_CANDIDATE = "serverless-candidate"
+    MULTI_MODEL_CANDIDATE = "multi-model-candidate"
+    INFERENTIA_CANDIDATE = "inferentia-candidate"
 
 
 class ResourceType(StrEnum):

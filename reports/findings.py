@@ -38,6 +38,11 @@ KIND_TITLES: dict[FindingKind, str] = {
     FindingKind.STUDIO_IDLE_SHUTDOWN_OFF: "Studio without idle shutdown",
     FindingKind.UNUSED_ENDPOINT: "Unused endpoints",
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: "Training jobs that could use Spot",
+    FindingKind.OVERPROVISIONED_ENDPOINT: "Overprovisioned endpoints",
+    FindingKind.ENDPOINT_WITHOUT_AUTOSCALING: "Endpoints without autoscaling",
+    FindingKind.SERVERLESS_CANDIDATE: "Serverless candidates",
+    FindingKind.MULTI_MODEL_CANDIDATE: "Multi-model candidates",
+    FindingKind.INFERENTIA_CANDIDATE: "Inferentia candidates",
 }
 
 DESTRUCTIVE = {ActionId.STOP, ActionId.DELETE}

@@ -19,6 +19,11 @@ KIND_TITLES = {
     FindingKind.STUDIO_IDLE_SHUTDOWN_OFF: "Studio idle shutdown off or too long",
     FindingKind.UNUSED_ENDPOINT: "Endpoints with no invocations",
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: "Training jobs that could use managed Spot",
+    FindingKind.OVERPROVISIONED_ENDPOINT: "Overprovisioned endpoints",
+    FindingKind.ENDPOINT_WITHOUT_AUTOSCALING: "Endpoints without autoscaling",
+    FindingKind.SERVERLESS_CANDIDATE: "Endpoints cheaper on serverless inference",
+    FindingKind.MULTI_MODEL_CANDIDATE: "Endpoints to consolidate on a multi-model endpoint",
+    FindingKind.INFERENTIA_CANDIDATE: "GPU endpoints cheaper on Inferentia",
 }
 
 

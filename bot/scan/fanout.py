@@ -15,7 +15,7 @@ from bot.config import AccountTarget, Settings
 from bot.models import Finding, FindingKind, ScanError, ScanResult
 from bot.scan.pricing import PriceTable
 from bot.scan.scanners import SCANNERS
-from bot.scan.scanners.base import ScanContext
+from bot.scan.scanners.base import ScanContext, SharedReads
 
 
 def _resolve_account(
@@ -43,6 +43,7 @@ def _scan_one(
     settings: Settings,
     prices: PriceTable,
     now: datetime,
+    shared: SharedReads | None = None,
 ) -> tuple[list[Finding], list[ScanError]]:
     ctx = ScanContext(
         clients=RegionClients(factory, region, target),
@@ -51,6 +52,7 @@ def _scan_one(
         settings=settings,
         prices=prices,
         now=now,
+        shared=shared if shared is not None else SharedReads(),
     )
     try:
         findings = SCANNERS[kind].scan(ctx)
@@ -85,10 +87,13 @@ def run_scan(
                 continue
             accounts.append(account_id)
             for region in regions:
+                # The hosting kinds read the same endpoints and metrics: once per account-region.
+                shared = SharedReads()
                 for kind in kinds:
                     jobs.append(
                         pool.submit(
-                            _scan_one, factory, target, account_id, region, kind, settings, prices, now
+                            _scan_one, factory, target, account_id, region, kind, settings, prices,
+                            now, shared,
                         )
                     )
         for job in jobs:

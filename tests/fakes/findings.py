@@ -13,6 +13,11 @@ RESOURCE_TYPES = {
     FindingKind.STUDIO_IDLE_SHUTDOWN_OFF: ResourceType.STUDIO_DOMAIN,
     FindingKind.UNUSED_ENDPOINT: ResourceType.ENDPOINT,
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: ResourceType.TRAINING_JOB,
+    FindingKind.OVERPROVISIONED_ENDPOINT: ResourceType.ENDPOINT,
+    FindingKind.ENDPOINT_WITHOUT_AUTOSCALING: ResourceType.ENDPOINT,
+    FindingKind.SERVERLESS_CANDIDATE: ResourceType.ENDPOINT,
+    FindingKind.MULTI_MODEL_CANDIDATE: ResourceType.ENDPOINT,
+    FindingKind.INFERENTIA_CANDIDATE: ResourceType.ENDPOINT,
 }
 REASONS = {
     FindingKind.IDLE_NOTEBOOK: "No activity for 3 d 4 h (last: status change)",
@@ -20,6 +25,11 @@ REASONS = {
     FindingKind.STUDIO_IDLE_SHUTDOWN_OFF: "Idle shutdown is off for the domain",
     FindingKind.UNUSED_ENDPOINT: "0 invocations in 48 h",
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: "Ran 6 h on demand without Spot",
+    FindingKind.OVERPROVISIONED_ENDPOINT: "Peaks at 30% of 4 × ml.m5.xlarge; 2 would do",
+    FindingKind.ENDPOINT_WITHOUT_AUTOSCALING: "4 instances all day; 1.4 needed on average",
+    FindingKind.SERVERLESS_CANDIDATE: "About $12/month on serverless inference",
+    FindingKind.MULTI_MODEL_CANDIDATE: "3 endpoints could share one multi-model endpoint",
+    FindingKind.INFERENTIA_CANDIDATE: "Could run on ml.inf2.xlarge for 35% less",
 }
 DETECTED_AT = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 

@@ -10,8 +10,13 @@ from types import ModuleType
 
 from bot.models import FindingKind
 from bot.scan.scanners import (
+    endpoints_without_autoscaling,
     idle_notebooks,
     idle_studio_apps,
+    inferentia_candidates,
+    multi_model_candidates,
+    overprovisioned_endpoints,
+    serverless_candidates,
     spot_training,
     studio_idle_shutdown,
     unused_endpoints,
@@ -23,4 +28,9 @@ SCANNERS: dict[FindingKind, ModuleType] = {
     FindingKind.STUDIO_IDLE_SHUTDOWN_OFF: studio_idle_shutdown,
     FindingKind.UNUSED_ENDPOINT: unused_endpoints,
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: spot_training,
+    FindingKind.OVERPROVISIONED_ENDPOINT: overprovisioned_endpoints,
+    FindingKind.ENDPOINT_WITHOUT_AUTOSCALING: endpoints_without_autoscaling,
+    FindingKind.SERVERLESS_CANDIDATE: serverless_candidates,
+    FindingKind.MULTI_MODEL_CANDIDATE: multi_model_candidates,
+    FindingKind.INFERENTIA_CANDIDATE: inferentia_candidates,
 }

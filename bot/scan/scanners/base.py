@@ -7,6 +7,7 @@ that into a ScanError); a failure of one optional signal goes into the evidence 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +19,33 @@ from bot.scan.pricing import PriceTable
 
 
 @dataclass
+class SharedReads:
+    """Reads that several kinds of one account-region need, made once per scan.
+
+    Kinds run in parallel threads; the first to ask reads, the others wait for its answer (or
+    its exception, re-raised to each of them, so every kind reports the failure itself).
+    """
+
+    _values: dict[str, tuple[Any, BaseException | None]] = field(default_factory=dict)
+    _locks: dict[str, threading.Lock] = field(default_factory=dict)
+    _guard: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, key: str, read: Callable[[], Any]) -> Any:
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._values:
+                try:
+                    self._values[key] = (read(), None)
+                except Exception as exc:
+                    self._values[key] = (None, exc)
+            value, exc = self._values[key]
+        if exc is not None:
+            raise exc
+        return value
+
+
+@dataclass
 class ScanContext:
     clients: Callable[[str], Any]
     account_id: str
@@ -26,6 +54,7 @@ class ScanContext:
     prices: PriceTable
     now: datetime
     errors: list[ScanError] = field(default_factory=list)
+    shared: SharedReads = field(default_factory=SharedReads)
 
     def report_error(self, operation: str, exc: BaseException, kind: FindingKind | None) -> None:
         """Record a partial failure without failing the scanner."""
