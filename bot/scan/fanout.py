@@ -43,7 +43,7 @@ def _scan_one(
     settings: Settings,
     prices: PriceTable,
     now: datetime,
-    shared: SharedReads | None = None,
+    shared: SharedReads,
 ) -> tuple[list[Finding], list[ScanError]]:
     ctx = ScanContext(
         clients=RegionClients(factory, region, target),
@@ -52,7 +52,7 @@ def _scan_one(
         settings=settings,
         prices=prices,
         now=now,
-        shared=shared if shared is not None else SharedReads(),
+        shared=shared,
     )
     try:
         findings = SCANNERS[kind].scan(ctx)
@@ -87,13 +87,12 @@ def run_scan(
                 continue
             accounts.append(account_id)
             for region in regions:
-                # The hosting kinds read the same endpoints and metrics: once per account-region.
-                shared = SharedReads()
+                shared = SharedReads()  # one per account-region: kinds reading the same records share them
                 for kind in kinds:
                     jobs.append(
                         pool.submit(
-                            _scan_one, factory, target, account_id, region, kind, settings, prices,
-                            now, shared,
+                            _scan_one, factory, target, account_id, region, kind, settings, prices, now,
+                            shared,
                         )
                     )
         for job in jobs:

@@ -14,6 +14,7 @@ from bot.scan.scanners import (
     idle_notebooks,
     idle_studio_apps,
     inferentia_candidates,
+    intermittent_endpoints,
     multi_model_candidates,
     overprovisioned_endpoints,
     serverless_candidates,
@@ -33,4 +34,5 @@ SCANNERS: dict[FindingKind, ModuleType] = {
     FindingKind.SERVERLESS_CANDIDATE: serverless_candidates,
     FindingKind.MULTI_MODEL_CANDIDATE: multi_model_candidates,
     FindingKind.INFERENTIA_CANDIDATE: inferentia_candidates,
+    FindingKind.INTERMITTENT_ENDPOINT: intermittent_endpoints,
 }

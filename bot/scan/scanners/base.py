@@ -18,30 +18,31 @@ from bot.models import Finding, FindingKind, ScanError
 from bot.scan.pricing import PriceTable
 
 
-@dataclass
 class SharedReads:
-    """Reads that several kinds of one account-region need, made once per scan.
+    """Reads that several scanners of one account-region need (every endpoint with its metrics):
+    made once, by whichever scanner asks first, while the others wait for its answer.
 
-    Kinds run in parallel threads; the first to ask reads, the others wait for its answer (or
-    its exception, re-raised to each of them, so every kind reports the failure itself).
+    A failed read is remembered too, so a throttled API is not asked again by the next scanner;
+    each scanner then reports the failure as its own ScanError.
     """
 
-    _values: dict[str, tuple[Any, BaseException | None]] = field(default_factory=dict)
-    _locks: dict[str, threading.Lock] = field(default_factory=dict)
-    _guard: threading.Lock = field(default_factory=threading.Lock)
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._keys: dict[str, threading.Lock] = {}
+        self._answers: dict[str, tuple[Any, BaseException | None]] = {}
 
-    def get(self, key: str, read: Callable[[], Any]) -> Any:
-        with self._guard:
-            lock = self._locks.setdefault(key, threading.Lock())
-        with lock:
-            if key not in self._values:
+    def once(self, key: str, read: Callable[[], Any]) -> Any:
+        with self._lock:
+            key_lock = self._keys.setdefault(key, threading.Lock())
+        with key_lock:
+            if key not in self._answers:
                 try:
-                    self._values[key] = (read(), None)
+                    self._answers[key] = (read(), None)
                 except Exception as exc:
-                    self._values[key] = (None, exc)
-            value, exc = self._values[key]
-        if exc is not None:
-            raise exc
+                    self._answers[key] = (None, exc)
+        value, error = self._answers[key]
+        if error is not None:
+            raise error
         return value
 
 

@@ -186,4 +186,4 @@ _CPU_ONLY = InstanceSpec("unknown", 1, 1.0)
 
 def get_hosting_fleet(ctx: ScanContext) -> HostingFleet:
     """The fleet for this account-region, read by the first hosting kind that asks."""
-    return ctx.shared.get("hosting-fleet", lambda: read_hosting_fleet(ctx))
+    return ctx.shared.once("hosting-fleet", lambda: read_hosting_fleet(ctx))
