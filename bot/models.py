@@ -24,6 +24,7 @@ class FindingKind(StrEnum):
     SERVERLESS_CANDIDATE = "serverless-candidate"
     MULTI_MODEL_CANDIDATE = "multi-model-candidate"
     INFERENTIA_CANDIDATE = "inferentia-candidate"
+    OVERSIZED_NOTEBOOK = "oversized-notebook"
     INTERMITTENT_ENDPOINT = "intermittent-endpoint"
 
 

@@ -24,6 +24,7 @@ KIND_TITLES = {
     FindingKind.SERVERLESS_CANDIDATE: "Endpoints cheaper on serverless inference",
     FindingKind.MULTI_MODEL_CANDIDATE: "Endpoints to consolidate on a multi-model endpoint",
     FindingKind.INFERENTIA_CANDIDATE: "GPU endpoints cheaper on Inferentia",
+    FindingKind.OVERSIZED_NOTEBOOK: "Notebook instances on GPU or large types",
     FindingKind.INTERMITTENT_ENDPOINT: "Endpoints used this week but idle most hours",
 }
 

@@ -18,6 +18,7 @@ RESOURCE_TYPES = {
     FindingKind.SERVERLESS_CANDIDATE: ResourceType.ENDPOINT,
     FindingKind.MULTI_MODEL_CANDIDATE: ResourceType.ENDPOINT,
     FindingKind.INFERENTIA_CANDIDATE: ResourceType.ENDPOINT,
+    FindingKind.OVERSIZED_NOTEBOOK: ResourceType.NOTEBOOK_INSTANCE,
     FindingKind.INTERMITTENT_ENDPOINT: ResourceType.ENDPOINT,
 }
 REASONS = {
@@ -31,6 +32,7 @@ REASONS = {
     FindingKind.SERVERLESS_CANDIDATE: "About $12/month on serverless inference",
     FindingKind.MULTI_MODEL_CANDIDATE: "3 endpoints could share one multi-model endpoint",
     FindingKind.INFERENTIA_CANDIDATE: "Could run on ml.inf2.xlarge for 35% less",
+    FindingKind.OVERSIZED_NOTEBOOK: "GPU notebook InService 84 h of the last 7 d",
     FindingKind.INTERMITTENT_ENDPOINT: "Used Mon–Fri 09–18 UTC, idle 73% of hours",
 }
 DETECTED_AT = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)

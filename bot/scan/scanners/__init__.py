@@ -17,6 +17,7 @@ from bot.scan.scanners import (
     intermittent_endpoints,
     multi_model_candidates,
     overprovisioned_endpoints,
+    oversized_notebooks,
     serverless_candidates,
     spot_training,
     studio_idle_shutdown,
@@ -34,5 +35,6 @@ SCANNERS: dict[FindingKind, ModuleType] = {
     FindingKind.SERVERLESS_CANDIDATE: serverless_candidates,
     FindingKind.MULTI_MODEL_CANDIDATE: multi_model_candidates,
     FindingKind.INFERENTIA_CANDIDATE: inferentia_candidates,
+    FindingKind.OVERSIZED_NOTEBOOK: oversized_notebooks,
     FindingKind.INTERMITTENT_ENDPOINT: intermittent_endpoints,
 }
