@@ -26,6 +26,8 @@ class FindingKind(StrEnum):
     INFERENTIA_CANDIDATE = "inferentia-candidate"
     OVERSIZED_NOTEBOOK = "oversized-notebook"
     INTERMITTENT_ENDPOINT = "intermittent-endpoint"
+    ORPHANED_ENDPOINT = "orphaned-endpoint"
+    IDLE_ASYNC_ENDPOINT = "idle-async-endpoint"
 
 
 class ResourceType(StrEnum):

@@ -11,11 +11,13 @@ from types import ModuleType
 from bot.models import FindingKind
 from bot.scan.scanners import (
     endpoints_without_autoscaling,
+    idle_async_endpoints,
     idle_notebooks,
     idle_studio_apps,
     inferentia_candidates,
     intermittent_endpoints,
     multi_model_candidates,
+    orphaned_endpoints,
     overprovisioned_endpoints,
     oversized_notebooks,
     serverless_candidates,
@@ -37,4 +39,6 @@ SCANNERS: dict[FindingKind, ModuleType] = {
     FindingKind.INFERENTIA_CANDIDATE: inferentia_candidates,
     FindingKind.OVERSIZED_NOTEBOOK: oversized_notebooks,
     FindingKind.INTERMITTENT_ENDPOINT: intermittent_endpoints,
+    FindingKind.ORPHANED_ENDPOINT: orphaned_endpoints,
+    FindingKind.IDLE_ASYNC_ENDPOINT: idle_async_endpoints,
 }

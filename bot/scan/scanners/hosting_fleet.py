@@ -26,7 +26,8 @@ from bot.aws.metrics import Series
 from bot.aws.session import error_code
 from bot.scan.instance_specs import InstanceSpec, load_instance_specs
 from bot.scan.scanners.base import ScanContext, tags_to_dict
-from bot.scan.scanners.unused_endpoints import get_endpoints, instance_count
+from bot.scan.scanners.endpoint_capacity import instance_count
+from bot.scan.scanners.unused_endpoints import get_endpoints
 
 PERMISSIONS: list[str] = [
     "sagemaker:Search",
