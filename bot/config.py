@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     endpoint_lookback_hours: int = Field(48, ge=1, le=24 * 14)
     training_lookback_days: int = Field(30, ge=1, le=365)
     spot_discount: float = Field(0.6, gt=0, lt=1)
+    rightsize_lookback_days: int = Field(14, ge=1, le=63)
+    rightsize_target_utilisation: float = Field(0.6, gt=0, le=1)
+    rightsize_min_instances: int = Field(1, ge=1)
+    min_saving_usd: float = Field(20, ge=0)
 
     protected_tag_key: str = Field("sm-cost-bot:protect", min_length=1)
     owner_tag_keys: Annotated[list[str], NoDecode] = ["owner", "team", "created-by"]

@@ -22,6 +22,7 @@ from bot.aws.actions import ACTIONS_BY_BUTTON, RESTART_VERBS
 from bot.services import Services
 from handlers import approval_commands
 from handlers.approvers import ApproverDirectory
+from handlers.button_values import row_id
 from reports.ids import ActionId
 from reports.mrkdwn import escape, mention
 from reports.requests import offers_restore
@@ -99,9 +100,12 @@ def register(app: App, services: Services) -> None:
     def decide(choice: Vote):
         def on_vote(body: dict[str, Any], client: WebClient) -> None:
             user, channel, value, _ = _click(body)
+            request_id = row_id(value)
             try:
+                if request_id is None:
+                    raise LookupError(value)
                 result = executor.cast_vote(
-                    services, int(value), user, choice, directory.approvers(client)
+                    services, request_id, user, choice, directory.approvers(client)
                 )
             except (ValueError, LookupError):
                 messages.ephemeral(client, channel, user, f"There is no request #{escape(value[:20])}.")
@@ -111,18 +115,19 @@ def register(app: App, services: Services) -> None:
                 if result.decision.code is DecisionCode.EXPIRED:  # the click expired it
                     messages.refresh(client, result.request)
                 return
-            messages.refresh(client, result.request)
-            if executor.should_run(result):
+            if executor.should_run(result):  # AWS first: Slack hears about it after
                 outcome = executor.run_request(services, result.request.id, actor=user)
+                messages.settle(client, result.request, outcome)
+            else:
                 messages.refresh(client, result.request)
-                messages.announce(client, result.request, outcome)
 
         on_vote.__name__ = f"on_{choice}"
         return on_vote
 
     def open_restore(body: dict[str, Any], client: WebClient) -> None:
         user, channel, value, message = _click(body)
-        deleted = requests.get(int(value)) if value.isdigit() else None
+        request_id = row_id(value)
+        deleted = requests.get(request_id) if request_id is not None else None
         if deleted is None or not offers_restore(deleted):
             messages.ephemeral(client, channel, user, "There is no deleted endpoint to restore here.")
             return
@@ -151,7 +156,8 @@ def register(app: App, services: Services) -> None:
 
     def open_undo(body: dict[str, Any], client: WebClient) -> None:
         user, channel, value, message = _click(body)
-        done = requests.get(int(value)) if value.isdigit() else None
+        undo_of = row_id(value)
+        done = requests.get(undo_of) if undo_of is not None else None
         if done is None:
             messages.ephemeral(client, channel, user, "There is no change to undo here.")
             return

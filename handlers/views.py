@@ -41,6 +41,7 @@ from bot.schedules.store import (
 from bot.services import Services
 from handlers import schedule_commands
 from handlers.approvers import ApproverDirectory
+from handlers.button_values import row_id
 from reports.ids import ActionId, CallbackId
 from reports.modals import (
     DELETE_AT_BLOCKS,
@@ -223,7 +224,8 @@ def register(app: App, services: Services) -> None:
     def on_unsnooze(ack: Ack, body: dict[str, Any], respond: Any) -> None:
         ack()
         user, _, value, _ = _clicked(body)
-        gone = unsnooze(services.store, int(value), by=user, now=services.clock()) if value.isdigit() else None
+        snooze_id = row_id(value)
+        gone = unsnooze(services.store, snooze_id, by=user, now=services.clock()) if snooze_id else None
         text, blocks = snoozed_list(active_snoozes(services.store, services.clock()), settings.timezone)
         note = f"Unsnoozed {escape(gone.resource_name)}." if gone else "That snooze had already ended."
         respond(replace_original=True, text=f"{note}\n{text}", blocks=[b.to_dict() for b in blocks])
@@ -233,7 +235,10 @@ def register(app: App, services: Services) -> None:
             ack()
             user, channel, value, message = _clicked(body)
             try:
-                result = decide(services, int(value), user, approve, directory.approvers(client))
+                schedule_id = row_id(value)
+                if schedule_id is None:
+                    raise LookupError(value)
+                result = decide(services, schedule_id, user, approve, directory.approvers(client))
             except (ValueError, LookupError):
                 _ephemeral(client, channel, user, f"There is no schedule #{escape(value[:20])}.")
                 return

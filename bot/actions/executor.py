@@ -18,19 +18,24 @@ Entry points (all take the process's `Services`; all return values, none raise f
         what the first did) and runs it through the same claim/re-read/act/audit path.
 
     run_request(services, request_id, actor="system") -> Outcome
-        Claim approved → executing (compare-and-set: one winner), re-read, act or stop with a
-        reason, executing → succeeded | failed, audit each step with the AWS request id.
+        Claim approved → executing (compare-and-set: one winner), then `act`.
+
+    act(services, request, actor) -> Outcome
+        For a request this process holds `executing`: re-read, act or stop with a reason,
+        executing → succeeded | failed, audit each step with the AWS request id. A mutation
+        whose outcome is unknown (a lost reply, a retry answered "not found" or "already
+        stopped") is settled by re-reading the resource, never by sending it again.
         SMBOT_DRY_RUN (or a request made in dry-run) runs every step but the AWS mutation.
 
-    recover(services) -> list[Outcome]
-        At start-up: expire overdue requests, run requests left `approved`, and reconcile those
-        left `executing` by reading the resource (done → succeeded; not done → failed
-        "interrupted"), never re-running them blindly.
+Requests a crash left `approved` or `executing` are finished by `bot.actions.recovery`, which
+skips the ones this process is running right now (`in_flight`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import threading
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -56,6 +61,26 @@ from bot.report.ledger import record_outcome
 from bot.services import Services
 
 S = RequestState
+
+# Requests this process is acting on now: the recovery sweep in the running bot leaves them alone.
+_IN_FLIGHT: set[int] = set()
+_IN_FLIGHT_LOCK = threading.Lock()
+
+
+def in_flight() -> frozenset[int]:
+    with _IN_FLIGHT_LOCK:
+        return frozenset(_IN_FLIGHT)
+
+
+@contextmanager
+def _running(request_id: int) -> Iterator[None]:
+    with _IN_FLIGHT_LOCK:
+        _IN_FLIGHT.add(request_id)
+    try:
+        yield
+    finally:
+        with _IN_FLIGHT_LOCK:
+            _IN_FLIGHT.discard(request_id)
 
 
 def requests_of(services: Services) -> RequestStore:
@@ -220,7 +245,12 @@ def _outcome(
     )
 
 
-def _finish(
+def outcome_of(request: ActionRequest, code: OutcomeCode, message: str) -> Outcome:
+    """What an attempt that moved nothing says (the request keeps its state)."""
+    return _outcome(request, code, request.state, message, dry_run=request.dry_run)
+
+
+def finish(
     services: Services, request: ActionRequest, state: RequestState, code: OutcomeCode,
     message: str, actor: str, **extra: Any,
 ) -> Outcome:
@@ -252,10 +282,20 @@ def run_request(services: Services, request_id: int, actor: str = "system") -> O
             f"request #{current.id} was {approvals.describe_state(current, requests.votes(current.id))}",
             dry_run=current.dry_run,
         )
-    request = requests.get(request_id) or request
+    return act(services, requests.get(request_id) or request, actor)
+
+
+def act(services: Services, request: ActionRequest, actor: str = "system") -> Outcome:
+    """Act on a request this caller holds `executing` (a fresh claim or a resumed one)."""
+    with _running(request.id):
+        return _act(services, request, actor)
+
+
+def _act(services: Services, request: ActionRequest, actor: str) -> Outcome:
+    requests = requests_of(services)
     not_after = request.params.get("not_after")
     if not_after and services.clock() > datetime.fromisoformat(not_after):
-        return _finish(
+        return finish(
             services, request, S.FAILED, OutcomeCode.TOO_LATE,
             f"not run: it was due by {not_after} and it is too late now; nothing changed", actor,
         )
@@ -278,7 +318,7 @@ def run_request(services: Services, request_id: int, actor: str = "system") -> O
                 components,
             )
     except Exception as exc:
-        return _finish(
+        return finish(
             services, request, S.FAILED, OutcomeCode.ERROR,
             f"could not re-read {key.resource_type} {key.name}: {error_message(exc)};"
             " nothing changed", actor,
@@ -298,12 +338,12 @@ def run_request(services: Services, request_id: int, actor: str = "system") -> O
             "no longer idle, nothing changed"
         )
     if blocked is not None:
-        return _finish(services, request, S.FAILED, blocked[0], blocked[1], actor)
+        return finish(services, request, S.FAILED, blocked[0], blocked[1], actor)
     saved = None
     if request.action is ActionKind.RESTORE_ENDPOINT:
         saved = requests.deleted_endpoint(request.restore_of) if request.restore_of else None
         if saved is None:
-            return _finish(
+            return finish(
                 services, request, S.FAILED, OutcomeCode.NOTHING_SAVED,
                 f"no saved configuration for endpoint {key.name}: nothing changed", actor,
             )
@@ -314,7 +354,7 @@ def run_request(services: Services, request_id: int, actor: str = "system") -> O
             from_state=S.EXECUTING, to_state=S.EXECUTING, outcome=guard.operation, dry_run=True,
             detail="dry run: mutation not sent",
         )
-        return _finish(
+        return finish(
             services, request, S.SUCCEEDED, OutcomeCode.DONE,
             f"would {what} (nothing was changed)", actor, ran=True,
         )
@@ -326,7 +366,7 @@ def run_request(services: Services, request_id: int, actor: str = "system") -> O
                 now=services.clock(), actor=actor, event="deferred", request=request,
                 from_state=S.EXECUTING, to_state=S.EXECUTING, outcome=guard.operation, detail=later,
             )
-            return _finish(services, request, S.SUCCEEDED, OutcomeCode.DONE, later, actor, ran=True)
+            return finish(services, request, S.SUCCEEDED, OutcomeCode.DONE, later, actor, ran=True)
     try:
         if request.action is ActionKind.DELETE_ENDPOINT:
             snapshot = actions.snapshot_endpoint(clients, key.name)
@@ -345,57 +385,64 @@ def run_request(services: Services, request_id: int, actor: str = "system") -> O
             from_state=S.EXECUTING, to_state=S.EXECUTING, outcome="error",
             detail=f"{guard.operation}: {error_message(exc)}",
         )
-        return _finish(
-            services, request, S.FAILED, OutcomeCode.ERROR,
-            f"AWS refused to {what}: {error_message(exc)}", actor,
-        )
+        return _settle_unknown(services, request, clients, exc, actor)
     requests.audit(
         now=services.clock(), actor=actor, event="aws-call", request=request,
         from_state=S.EXECUTING, to_state=S.EXECUTING, outcome=guard.operation,
         aws_request_id=aws_id,
     )
-    done = {
-        ActionKind.STOP_NOTEBOOK: f"stopped notebook {key.name}",
-        ActionKind.START_NOTEBOOK: f"started notebook {key.name}",
-        ActionKind.DELETE_ENDPOINT: f"deleted endpoint {key.name} (configuration saved)",
-        ActionKind.DELETE_STUDIO_APP: f"deleted Studio app {key.name}",
-        ActionKind.RESTORE_ENDPOINT: f"restored endpoint {key.name} from its saved configuration",
-    }.get(request.action) or fix_steps.done_message(request, observation.state)
-    return _finish(
-        services, request, S.SUCCEEDED, OutcomeCode.DONE, done, actor,
+    return finish(
+        services, request, S.SUCCEEDED, OutcomeCode.DONE, done_message(request, observation.state), actor,
         ran=True, aws_request_id=aws_id,
     )
 
 
-def reconcile(services: Services, request: ActionRequest) -> Outcome:
-    """A request found `executing` at start-up: read the resource, never re-run the action."""
-    key = request.key
+def done_message(request: ActionRequest, state_before: str = "") -> str:
+    """What a done request says; `state_before` is the resource's state before the action."""
+    name = request.key.name
+    return {
+        ActionKind.STOP_NOTEBOOK: f"stopped notebook {name}",
+        ActionKind.START_NOTEBOOK: f"started notebook {name}",
+        ActionKind.DELETE_ENDPOINT: f"deleted endpoint {name} (configuration saved)",
+        ActionKind.DELETE_STUDIO_APP: f"deleted Studio app {name}",
+        ActionKind.RESTORE_ENDPOINT: f"restored endpoint {name} from its saved configuration",
+    }.get(request.action) or fix_steps.done_message(request, state_before)
+
+
+def _settle_unknown(
+    services: Services, request: ActionRequest, clients: RegionClients, exc: Exception, actor: str
+) -> Outcome:
+    """The mutation raised: it may still have happened (botocore re-sends a call whose reply
+    was lost, and the retry is answered "Could not find endpoint" or "not in InService").
+    The resource says which: done → succeeded, not done → failed. When even the re-read fails,
+    the request stays `executing` for the recovery sweep to settle (never sent blindly again)."""
+    key, guard = request.key, actions.GUARDS[request.action]
+    refused = error_message(exc)
     try:
-        observation = actions.observe(clients_for(services, key), key, request.params)
-    except Exception as exc:
-        return _outcome(
-            request, OutcomeCode.ERROR, S.EXECUTING,
-            f"could not read {key.name} to reconcile: {error_message(exc)}",
+        observation = actions.observe(clients, key, request.params)
+    except Exception as reread:
+        message = (
+            f"{request.action.verb} {key.name}: AWS did not answer clearly ({refused}) and a"
+            f" re-read failed ({error_message(reread)}); it will be checked again"
         )
-    if not _dry(services, request) and (
-        actions.is_done(request.action, observation, request.params)
-        or fix_steps.is_pending(services, request)
-    ):
-        return _finish(
-            services, request, S.SUCCEEDED, OutcomeCode.RECONCILED,
-            f"{request.action.verb} {key.name}: found done after a restart ({observation.state});"
-            " not re-run", "system",
+        requests_of(services).audit(
+            now=services.clock(), actor=actor, event="outcome-unknown", request=request,
+            from_state=S.EXECUTING, to_state=S.EXECUTING, outcome="unknown", detail=message,
         )
-    return _finish(
-        services, request, S.FAILED, OutcomeCode.INTERRUPTED,
-        f"{request.action.verb} {key.name} was interrupted by a restart and is not done"
-        f" ({observation.state}); not re-run: ask again if still wanted", "system",
+        return _outcome(request, OutcomeCode.ERROR, S.EXECUTING, message)
+    requests_of(services).audit(
+        now=services.clock(), actor=actor, event="re-read", request=request,
+        from_state=S.EXECUTING, to_state=S.EXECUTING, outcome=observation.state,
+        detail=f"after {guard.operation} failed: {refused}",
     )
-
-
-def recover(services: Services) -> list[Outcome]:
-    requests = requests_of(services)
-    approvals.expire_due(requests, services.clock())
-    outcomes = [run_request(services, r.id) for r in requests.in_states(S.APPROVED)]
-    outcomes += [reconcile(services, r) for r in requests.in_states(S.EXECUTING)]
-    return outcomes
+    if actions.is_done(request.action, observation, request.params):
+        return finish(
+            services, request, S.SUCCEEDED, OutcomeCode.DONE,
+            f"{done_message(request)}; AWS's answer was lost ({refused}) but a re-read shows"
+            f" {observation.state}", actor, ran=True,
+        )
+    return finish(
+        services, request, S.FAILED, OutcomeCode.ERROR,
+        f"AWS refused to {request.action.verb} {key.name}: {refused}; it is still"
+        f" {observation.state}, nothing changed", actor,
+    )

@@ -246,6 +246,17 @@ class RequestStore:
             )
             return cursor.rowcount == 1
 
+    def reclaim_executing(self, request: ActionRequest, now: datetime) -> bool:
+        """Take over a request left `executing` (a crash, a lost process): compare-and-set on
+        its `updated_at`, so of two sweeps that saw the same row exactly one resumes it."""
+        with self.store.transaction() as tx:
+            cursor = tx.execute(
+                "UPDATE action_requests SET updated_at = ? WHERE id = ? AND state = ?"
+                " AND updated_at = ?",
+                [iso(now), request.id, str(RequestState.EXECUTING), iso(request.updated_at)],
+            )
+            return cursor.rowcount == 1
+
     def set_messages(self, request_id: int, **fields: str | None) -> None:
         allowed = {
             "channel", "message_ts", "thread_ts", "digest_channel", "digest_ts", "digest_block_id"

@@ -114,12 +114,13 @@ class MotoFleet:
         async_inference: bool = False,
         tags: dict[str, str] | None = None,
         config_name: str | None = None,
+        image: str = IMAGE,
     ) -> str:
         sm = self.clients("sagemaker")
         variants = variants or ["AllTraffic"]
         model = f"{name}-model"
         sm.create_model(
-            ModelName=model, ExecutionRoleArn=ROLE_ARN, PrimaryContainer={"Image": IMAGE}
+            ModelName=model, ExecutionRoleArn=ROLE_ARN, PrimaryContainer={"Image": image}
         )
         production_variants = []
         for variant in variants:
@@ -182,6 +183,39 @@ class MotoFleet:
                     for endpoint, variant, at, count in datapoints[start : start + 1000]
                 ],
             )
+
+    def hourly_metrics(
+        self, endpoint: str, hours: list[datetime], values: dict[str, float],
+        variant: str = "AllTraffic",
+    ) -> None:
+        """The same value every hour for each metric: Invocations and ModelLatency in
+        `AWS/SageMaker`, utilisation (CPUUtilization, MemoryUtilization, GPU…) in
+        `/aws/sagemaker/Endpoints`, as SageMaker publishes them."""
+        cloudwatch = self.clients("cloudwatch")
+        dims = [
+            {"Name": "EndpointName", "Value": endpoint},
+            {"Name": "VariantName", "Value": variant},
+        ]
+        for metric, value in values.items():
+            namespace = (
+                "AWS/SageMaker" if metric in ("Invocations", "ModelLatency")
+                else "/aws/sagemaker/Endpoints"
+            )
+            data = [
+                {"MetricName": metric, "Dimensions": dims, "Timestamp": at, "Value": value}
+                for at in hours
+            ]
+            for start in range(0, len(data), 1000):
+                cloudwatch.put_metric_data(Namespace=namespace, MetricData=data[start : start + 1000])
+
+    def register_autoscaling(self, endpoint: str, max_capacity: int, variant: str = "AllTraffic") -> None:
+        self.clients("application-autoscaling").register_scalable_target(
+            ServiceNamespace="sagemaker",
+            ResourceId=f"endpoint/{endpoint}/variant/{variant}",
+            ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+            MinCapacity=1,
+            MaxCapacity=max_capacity,
+        )
 
     # --- training ----------------------------------------------------------------------------
 

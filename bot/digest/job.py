@@ -1,6 +1,8 @@
 """Post the digest: scan (cached ≤ SMBOT_CACHE_MINUTES), build, post, thread the overflow,
 attach the full CSV, and record which message holds which finding.
 
+Posting goes through a durable delivery (`bot.digest.delivery`): planned in the database first,
+then posted step by step; what Slack does not take now is retried by the delivery job.
 Run by the scheduler's cron job and by `sm-cost-bot digest --post` / `--dry-run`.
 """
 
@@ -12,9 +14,9 @@ import sys
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
-from bot.digest.store import DigestItem, last_post, record_csv, record_items, record_post
+from bot.digest.delivery import DigestDeliveries, DigestPlan, deliver
+from bot.digest.store import last_post
 from bot.models import ScanResult
 from bot.owners.directory import OwnerDirectory, directory_for
 from bot.owners.dm import post_owner_digests
@@ -30,6 +32,10 @@ logger = logging.getLogger(__name__)
 
 class DigestNotConfigured(ValueError):
     """A setting the digest needs is missing: one line naming it."""
+
+
+class DigestPending(RuntimeError):
+    """Slack did not take the digest message now; the delivery job posts it later."""
 
 
 @dataclass
@@ -74,25 +80,37 @@ def _check(message: DigestMessage) -> None:
         logger.error("digest message breaks Slack limits: %s", "; ".join(problems))
 
 
-def _items(message: DigestMessage, scan_id: int | None, channel: str, ts: str, thread_ts: str | None) -> list[DigestItem]:
-    return [
-        DigestItem(
-            finding_key=f.key,
-            scan_id=scan_id,
-            channel=channel,
-            ts=ts,
-            thread_ts=thread_ts,
-            block_id=item_block_id(f),
-        )
-        for f in message.findings
+def plan_for(services: Services, digest: Digest, scan: ScanResult, channel: str) -> DigestPlan:
+    """Everything a delivery posts, fixed now: the messages with their items, and the CSV."""
+    settings = services.settings
+    messages = [
+        {**message.to_dict(), "items": [[f.key, item_block_id(f)] for f in message.findings]}
+        for message in [digest.main, *digest.thread]
     ]
+    csv = None
+    if digest.needs_csv:
+        day = scan.generated_at.astimezone(settings.tz).date().isoformat()
+        csv = {
+            "content": findings_csv(digest.findings, settings.owner_tag_keys),
+            "filename": f"sagemaker-waste-{day}.csv",
+            "title": f"SageMaker waste {day}: all {len(digest.findings)} findings",
+        }
+    total = sum(f.est_monthly_savings_usd or 0.0 for f in digest.findings if not f.protected)
+    return DigestPlan(
+        channel=channel, scan_id=scan.scan_id, finding_count=len(digest.findings),
+        est_monthly_savings_usd=round(total, 2), messages=messages, csv=csv,
+    )
 
 
-def post_digest(services: Services, client: WebClient, *, channel: str | None = None) -> PostedDigest | None:
+def post_digest(
+    services: Services, client: WebClient, *, channel: str | None = None, retry_later: bool = True
+) -> PostedDigest | None:
     """Post once now. None when there is nothing to say and SMBOT_DIGEST_WHEN_EMPTY is off.
 
-    Errors before the main post raise; after it, thread/CSV failures are logged and returned in
-    `problems` (the digest is already visible, so the job must not look like it failed to post).
+    Errors before the main post raise. If Slack does not take the main message, the delivery
+    stays pending for the delivery job (`DigestPending`), or with `retry_later=False` (a one-off
+    post from the terminal) it is dropped and Slack's failure raised. After the main post,
+    replies and the CSV that failed are retried by the delivery job and listed in `problems`.
     """
     settings = services.settings
     channel = channel or settings.digest_channel
@@ -104,50 +122,24 @@ def post_digest(services: Services, client: WebClient, *, channel: str | None = 
     if digest.is_empty and not scan.errors and not settings.digest_when_empty:
         logger.info("digest skipped: nothing to flag and SMBOT_DIGEST_WHEN_EMPTY is off")
         return None
-    _check(digest.main)
-    response = client.chat_postMessage(
-        channel=channel, text=digest.main.text, blocks=digest.main.to_dict()["blocks"], unfurl_links=False
+    for message in [digest.main, *digest.thread]:
+        _check(message)
+    deliveries = DigestDeliveries(services.store)
+    delivery_id = deliveries.plan(plan_for(services, digest, scan, channel), services.clock())
+    delivered, failure = deliver(services, client, delivery_id)
+    if delivered is None or delivered.ts is None or delivered.digest_id is None:
+        if not retry_later:
+            deliveries.update(delivery_id, state="abandoned")
+            if failure is not None:
+                raise failure
+        raise DigestPending(f"the digest is not posted yet ({delivered.last_error if delivered else 'busy'});"
+                            " the delivery job retries it")
+    posted = PostedDigest(
+        delivered.posted_channel or channel, delivered.ts, delivered.digest_id, len(digest.findings),
+        delivered.replies_posted, len(scan.errors), delivered.csv_file_id,
     )
-    channel_id, ts = response["channel"], response["ts"]
-    total = sum(f.est_monthly_savings_usd or 0.0 for f in digest.findings if not f.protected)
-    digest_id = record_post(
-        services.store,
-        scan_id=scan.scan_id,
-        channel=channel_id,
-        ts=ts,
-        finding_count=len(digest.findings),
-        est_monthly_savings_usd=round(total, 2),
-        now=services.clock(),
-    )
-    record_items(services.store, digest_id, _items(digest.main, scan.scan_id, channel_id, ts, None))
-    posted = PostedDigest(channel_id, ts, digest_id, len(digest.findings), 0, len(scan.errors))
-    try:
-        for reply in digest.thread:
-            _check(reply)
-            answer = client.chat_postMessage(
-                channel=channel_id, thread_ts=ts, text=reply.text, blocks=reply.to_dict()["blocks"]
-            )
-            record_items(services.store, digest_id, _items(reply, scan.scan_id, channel_id, answer["ts"], ts))
-            posted.thread_replies += 1
-    except SlackApiError as exc:
-        logger.error("digest thread reply failed: %s", exc.response.get("error"))
-        posted.problems.append(f"thread reply failed: {exc.response.get('error')}")
-    if digest.needs_csv:
-        day = scan.generated_at.astimezone(settings.tz).date().isoformat()
-        try:
-            upload = client.files_upload_v2(
-                channel=channel_id,
-                thread_ts=ts,
-                content=findings_csv(digest.findings, settings.owner_tag_keys),
-                filename=f"sagemaker-waste-{day}.csv",
-                title=f"SageMaker waste {day}: all {len(digest.findings)} findings",
-            )
-            files = upload.get("files") or [upload.get("file") or {}]
-            posted.csv_file_id = files[0].get("id")
-            record_csv(services.store, digest_id, posted.csv_file_id)
-        except SlackApiError as exc:
-            logger.error("digest CSV upload failed: %s", exc.response.get("error"))
-            posted.problems.append(f"CSV upload failed: {exc.response.get('error')}")
+    if delivered.state == "pending":
+        posted.problems.append(f"{delivered.last_error}; the running bot retries it")
     if settings.owner_dm:  # each owner's own items, same buttons, after the channel digest
         _, problems = post_owner_digests(client, scan, digest.findings, owners, settings.digest_max_items)
         posted.problems.extend(problems)
@@ -158,6 +150,9 @@ def run_digest_job(services: Services, client: WebClient) -> None:
     """The scheduler's entry point: never raises into APScheduler (it would only log a trace)."""
     try:
         posted = post_digest(services, client)
+    except DigestPending as pending:
+        logger.warning("%s", pending)
+        return
     except Exception:
         logger.exception("digest job failed")
         return
@@ -168,7 +163,7 @@ def run_digest_job(services: Services, client: WebClient) -> None:
 def digest_cli(services: Services, *, post: bool) -> int:
     """`digest --dry-run` prints the Block Kit JSON; `digest --post` posts once now."""
     from bot.exit_codes import EXIT_OK, EXIT_SCAN_ERRORS, EXIT_UNEXPECTED, UsageError
-    from bot.runtime.slack_client import build_web_client
+    from bot.runtime.slack_client import SLACK_FAILURES, build_web_client, describe_failure
 
     settings = services.settings
     if not post:
@@ -182,9 +177,9 @@ def digest_cli(services: Services, *, post: bool) -> int:
     if missing:
         raise UsageError(f"digest --post needs {' and '.join(missing)} set")
     try:
-        posted = post_digest(services, build_web_client(settings))
-    except SlackApiError as exc:
-        print(f"sm-cost-bot: Slack refused the digest: {exc.response.get('error')}", file=sys.stderr)
+        posted = post_digest(services, build_web_client(settings), retry_later=False)
+    except SLACK_FAILURES as exc:
+        print(f"sm-cost-bot: Slack refused the digest: {describe_failure(exc)[0]}", file=sys.stderr)
         return EXIT_UNEXPECTED
     if posted is None:
         print("nothing to flag; not posted (SMBOT_DIGEST_WHEN_EMPTY is off)")

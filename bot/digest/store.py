@@ -48,6 +48,32 @@ def m001_digest_posts(db: Database) -> None:
     db.execute("CREATE INDEX idx_digest_items_key ON digest_items (finding_key)")
 
 
+@digest_migrations()
+def m002_digest_deliveries(db: Database) -> None:
+    """Digests planned and being posted step by step (see `bot.digest.delivery`)."""
+    db.execute(
+        "CREATE TABLE digest_deliveries ("
+        " id INTEGER PRIMARY KEY,"
+        " created_at TEXT NOT NULL,"
+        " channel TEXT NOT NULL,"
+        " scan_id INTEGER,"
+        " finding_count INTEGER NOT NULL,"
+        " est_monthly_savings_usd REAL NOT NULL,"
+        " messages TEXT NOT NULL,"  # [{"text", "blocks", "items"}], the digest first
+        " csv TEXT,"  # {"content", "filename", "title"} when the digest attaches one
+        " digest_id INTEGER REFERENCES digest_posts(id),"
+        " posted_channel TEXT,"
+        " ts TEXT,"
+        " replies_posted INTEGER NOT NULL DEFAULT 0,"
+        " csv_file_id TEXT,"
+        " csv_done INTEGER NOT NULL DEFAULT 0,"
+        " attempts INTEGER NOT NULL DEFAULT 0,"
+        " next_attempt_at TEXT NOT NULL,"
+        " last_error TEXT,"
+        " state TEXT NOT NULL DEFAULT 'pending')"  # pending | delivered | abandoned
+    )
+
+
 class DigestItem(BaseModel):
     """A finding's place in Slack: update `channel`/`ts`; its section has `block_id`."""
 

@@ -24,6 +24,7 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.actions.messages import install_request_jobs
 from bot.actions.pending_fixes import install_pending_jobs
 from bot.cron import parse_cron
+from bot.digest.delivery import install_digest_delivery_job, pending_since
 from bot.digest.job import run_digest_job
 from bot.digest.store import last_post
 from bot.report.job import install_report_job
@@ -58,6 +59,8 @@ def missed_digest_at(services: Services, trigger: CronTrigger, now: datetime) ->
     last = last_post(services.store)
     if last is not None and datetime.fromisoformat(last["posted_at"]) >= due:
         return None
+    if pending_since(services.store, due):  # started, not finished: the delivery job finishes it
+        return None
     return due
 
 
@@ -89,6 +92,7 @@ def install_digest_job(scheduler: BackgroundScheduler, services: Services, clien
 JOB_INSTALLERS: list[JobInstaller] = [install_digest_job]
 JOB_INSTALLERS.append(install_schedule_jobs)
 JOB_INSTALLERS.append(install_request_jobs)
+JOB_INSTALLERS.append(install_digest_delivery_job)
 JOB_INSTALLERS.append(install_pending_jobs)
 JOB_INSTALLERS.append(install_report_job)
 

@@ -16,6 +16,7 @@ SCHEMA_MODULES = (
     "bot.actions.store", "bot.schedules.store", "bot.digest.store", "bot.report.store",
     "bot.actions.fix_store", "bot.actions.issued",
 )
+SCHEMA_MODULES += ("bot.actions.pending_updates",)
 
 _REGISTERED: list[Migrations] = []
 

@@ -25,6 +25,8 @@ from urllib.parse import parse_qsl, urlencode
 import requests
 from slack_sdk.signature import SignatureVerifier
 
+from tests.fakes.slack_faults import SlackFaults
+
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
 TEAM_ID = "T0TEST"
@@ -63,6 +65,7 @@ class SlackApiStandIn:
         self._cond = threading.Condition()
         self._ts = itertools.count(1)
         self._rate_limits: dict[str, list[int]] = {}
+        self.faults = SlackFaults()
         self._overrides: dict[str, dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]]] = {}
         self.usergroup_members: dict[str, list[str]] = {}
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -100,6 +103,10 @@ class SlackApiStandIn:
     def rate_limit(self, method: str, retry_after_seconds: int = 1, times: int = 1) -> None:
         """Answer the next `times` calls of `method` with 429 and Retry-After."""
         self._rate_limits[method] = [retry_after_seconds] * times
+
+    def fail(self, method: str, kind: str, times: int = 1, skip: int = 0, **options: Any) -> None:
+        """Fault `times` calls of `method` after `skip` normal ones (tests/fakes/slack_faults.py)."""
+        self.faults.add(method, kind, times, skip, **options)
 
     def respond_with(
         self, method: str, payload: dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]]
@@ -228,6 +235,9 @@ class SlackApiStandIn:
                     return
                 method = path.removeprefix("/api/")
                 stand_in._record(Call(method, params, path, headers, raw))
+                fault = stand_in.faults.next(method)
+                if fault is not None and fault.apply(self):
+                    return
                 pending = stand_in._rate_limits.get(method)
                 if pending:
                     retry_after = pending.pop(0)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from botocore.stub import ANY
 
-from bot.actions import executor, pending_fixes
+from bot.actions import executor, pending_fixes, recovery
 from bot.actions.fix_steps import button_params
 from bot.actions.fix_store import FixStore
 from bot.actions.models import ActionKind, OutcomeCode, RequestState, Vote
@@ -219,7 +219,7 @@ def test_a_crash_after_the_attachment_is_reconciled_as_done_at_start_up(
     monkeypatch.undo()
     aws.observed("Stopped", config=AUTO_STOP_CONFIG)  # what start-up recovery reads
     with aws.stub:
-        [outcome] = executor.recover(services)
+        [outcome] = recovery.recover(services)
     assert (outcome.code, outcome.state) == (OutcomeCode.RECONCILED, S.SUCCEEDED)
 
 
@@ -237,5 +237,5 @@ def test_a_crash_before_anything_was_attached_is_reported_interrupted(
     monkeypatch.undo()
     aws.observed("Stopped")
     with aws.stub:
-        [outcome] = executor.recover(services)
+        [outcome] = recovery.recover(services)
     assert (outcome.code, outcome.state) == (OutcomeCode.INTERRUPTED, S.FAILED)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from moto import mock_aws
 
-from bot.actions import executor
+from bot.actions import executor, recovery
 from bot.actions.models import ActionKind, DecisionCode, OutcomeCode, RequestState, Vote
 from bot.aws import actions
 from bot.aws.session import RegionClients
@@ -246,7 +246,7 @@ def test_a_schedule_slot_left_approved_by_a_crash_is_not_run_past_its_deadline(
     world.fleet.notebook("nb-1", stopped=True)
     crash_before_the_claim(world, monkeypatch, ActionKind.START_NOTEBOOK, "09:00", timedelta(minutes=30))
     world.clock.advance(hours=10)
-    [outcome] = executor.recover(world.restart())
+    [outcome] = recovery.recover(world.restart())
     assert (outcome.code, outcome.state) == (OutcomeCode.TOO_LATE, S.FAILED)
     assert world.calls("StartNotebookInstance") == 0
     assert world.state(nb_key("nb-1")) == "Stopped"
@@ -258,7 +258,7 @@ def test_a_schedule_slot_recovered_within_its_deadline_still_runs(
     world.fleet.notebook("nb-1")
     crash_before_the_claim(world, monkeypatch, ActionKind.STOP_NOTEBOOK, "18:00", timedelta(hours=12))
     world.clock.advance(minutes=40)
-    [outcome] = executor.recover(world.restart())
+    [outcome] = recovery.recover(world.restart())
     assert (outcome.code, outcome.state) == (OutcomeCode.DONE, S.SUCCEEDED)
     assert world.calls("StopNotebookInstance") == 1
 
@@ -267,7 +267,7 @@ def test_an_expired_request_is_expired_at_start_up_and_never_runs(world: World) 
     world.fleet.notebook("nb-1")
     request = world.open(ActionKind.STOP_NOTEBOOK, nb_key("nb-1"))
     world.clock.advance(hours=25)
-    executor.recover(world.restart())
+    recovery.recover(world.restart())
     assert executor.requests_of(world.services).get(request.id).state is S.EXPIRED
     vote, outcome = world.approve(request.id)
     assert (vote.decision.code, outcome) == (DecisionCode.EXPIRED, None)
@@ -298,12 +298,14 @@ def after_real(real):
     [
         # approved (vote committed), dies before claiming: recovery runs it
         ("approved→executing", "run_request", lambda real: crash, S.SUCCEEDED, 1),
-        # executing, dies before the AWS call: recovery sees InService, fails it, no re-run
-        ("executing→aws", "perform", lambda real: crash, S.FAILED, 0),
+        # executing, dies before the re-read: recovery sees InService, runs it through the guards
+        ("executing→re-read", "observe", lambda real: crash, S.SUCCEEDED, 1),
+        # executing, dies before the AWS call: recovery sees InService, runs it once
+        ("executing→aws", "perform", lambda real: crash, S.SUCCEEDED, 1),
         # the AWS call went out, dies before recording success: recovery finds it done
         ("aws→succeeded", "perform", after_real, S.SUCCEEDED, 1),
         # success recorded, dies before anything else: nothing left to do
-        ("succeeded→slack", "_finish", after_real, S.SUCCEEDED, 1),
+        ("succeeded→slack", "finish", after_real, S.SUCCEEDED, 1),
     ],
 )
 def test_a_crash_loses_no_request_and_runs_nothing_twice(
@@ -312,7 +314,7 @@ def test_a_crash_loses_no_request_and_runs_nothing_twice(
 ) -> None:
     world.fleet.notebook("nb-1")
     request = world.open(ActionKind.STOP_NOTEBOOK, nb_key("nb-1"))
-    owner = actions if patch_target == "perform" else executor
+    owner = actions if patch_target in ("perform", "observe") else executor
     real = getattr(owner, patch_target)
     with monkeypatch.context() as patched:
         patched.setattr(owner, patch_target, make_patch(real))
@@ -320,8 +322,8 @@ def test_a_crash_loses_no_request_and_runs_nothing_twice(
             world.approve(request.id)
 
     services = world.restart()
-    executor.recover(services)
-    executor.recover(services)  # a second restart changes nothing
+    recovery.recover(services)
+    recovery.recover(services)  # a second restart changes nothing
     after = executor.requests_of(services).get(request.id)
     assert after.state is final_state, where
     assert world.calls("StopNotebookInstance") == expected_calls
@@ -339,7 +341,7 @@ def test_a_crash_inside_a_vote_rolls_the_vote_back(world: World, monkeypatch: py
         with pytest.raises(Crash):
             world.approve(request.id)
     services = world.restart()
-    executor.recover(services)
+    recovery.recover(services)
     assert executor.requests_of(services).get(request.id).state is S.REQUESTED
     assert executor.requests_of(services).votes(request.id) == []
     vote, outcome = world.approve(request.id)
