@@ -171,18 +171,23 @@ BUTTON_TEXT: dict[ActionId, str] = {
 }
 
 
-def _confirm_restart(finding: Finding) -> ConfirmObject:
-    change = "given the auto-stop lifecycle configuration"
-    if finding.kind == FindingKind.OVERSIZED_NOTEBOOK:
-        change = f"resized to {finding.evidence.get('suggested_instance_type', 'a smaller type')}"
+def confirm_restart(name: str, change: str) -> ConfirmObject:
+    """Buttons whose approved action stops and restarts a notebook say so before asking."""
     return ConfirmObject(
         title="Restart the notebook?",
         text=truncate(
-            f"Once approved, *{escape(finding.name)}* is stopped, {escape(change)} and started"
+            f"Once approved, *{escape(name)}* is stopped, {escape(change)} and started"
             " again: unsaved work and running kernels are lost.", 300,
         ),
         confirm="Ask for approval", deny="Cancel", style="danger",
     )
+
+
+def _confirm_restart(finding: Finding) -> ConfirmObject:
+    change = "given the auto-stop lifecycle configuration"
+    if finding.kind == FindingKind.OVERSIZED_NOTEBOOK:
+        change = f"resized to {finding.evidence.get('suggested_instance_type', 'a smaller type')}"
+    return confirm_restart(finding.name, change)
 
 
 # Buttons that need a confirmation of their own (besides the destructive ones).
