@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from bot.report.models import WeeklyReport
 from bot.report.spend import COMPONENTS
 from bot.scan.pricing import HOURS_PER_MONTH
+from reports.weekly_report import usd
 
 COLOURS = {
     "notebooks": "#4e79a7", "studio": "#76b7b2", "hosting": "#f28e2b",
@@ -69,7 +70,7 @@ def savings_chart(report: WeeklyReport) -> ChartData | None:
         title="Realised savings since install",
         x_labels=[f"{day:%b %d}" for day, _ in report.savings_series],
         y_label="USD",
-        line=Series(label="saved since install", values=[usd for _, usd in report.savings_series]),
+        line=Series(label="saved since install", values=[amount for _, amount in report.savings_series]),
     )
 
 
@@ -77,25 +78,21 @@ def charts(report: WeeklyReport) -> list[ChartData]:
     return [c for c in (spend_chart(report), savings_chart(report)) if c is not None]
 
 
-def _usd(value: float) -> str:
-    return f"${value:,.0f}" if value >= 100 else f"${value:,.2f}"
-
-
 def alt_text(chart: ChartData) -> str:
     """What the chart shows, in words (the upload's alt text and the terminal's caption)."""
     parts = [f"{chart.title}."]
     if chart.bars:
         for i, label in enumerate(chart.x_labels):
-            pieces = [f"{s.label} {_usd(s.values[i])}" for s in chart.bars if s.values[i]]
+            pieces = [f"{s.label} {usd(s.values[i])}" for s in chart.bars if s.values[i]]
             total = sum(s.values[i] for s in chart.bars)
-            parts.append(f"{label}: {_usd(total)}" + (f" ({', '.join(pieces)})" if pieces else "") + ".")
+            parts.append(f"{label}: {usd(total)}" + (f" ({', '.join(pieces)})" if pieces else "") + ".")
     if chart.line is not None and chart.line.values:
         values = chart.line.values
         if chart.bars:
-            parts.append(f"Line: {chart.line.label}, {_usd(values[-1])}.")
+            parts.append(f"Line: {chart.line.label}, {usd(values[-1])}.")
         else:
-            parts.append(f"{chart.line.label}: from {_usd(values[0])} on {chart.x_labels[0]}"
-                         f" to {_usd(values[-1])} on {chart.x_labels[-1]}.")
+            parts.append(f"{chart.line.label}: from {usd(values[0])} on {chart.x_labels[0]}"
+                         f" to {usd(values[-1])} on {chart.x_labels[-1]}.")
     return " ".join(parts)
 
 
