@@ -78,6 +78,7 @@ class Settings(BaseSettings):
     endpoint_lookback_hours: int = Field(48, ge=1, le=24 * 14)
     training_lookback_days: int = Field(30, ge=1, le=365)
     spot_discount: float = Field(0.6, gt=0, lt=1)
+    stopped_notebook_days: int = Field(30, ge=1, le=3650)
 
     protected_tag_key: str = Field("sm-cost-bot:protect", min_length=1)
     owner_tag_keys: Annotated[list[str], NoDecode] = ["owner", "team"]

@@ -17,6 +17,7 @@ from bot.scan.scanners import (
     orphaned_endpoints,
     oversized_notebooks,
     spot_training,
+    stale_stopped_notebooks,
     studio_idle_shutdown,
     unused_endpoints,
 )
@@ -31,4 +32,5 @@ SCANNERS: dict[FindingKind, ModuleType] = {
     FindingKind.INTERMITTENT_ENDPOINT: intermittent_endpoints,
     FindingKind.ORPHANED_ENDPOINT: orphaned_endpoints,
     FindingKind.IDLE_ASYNC_ENDPOINT: idle_async_endpoints,
+    FindingKind.STALE_STOPPED_NOTEBOOK: stale_stopped_notebooks,
 }
