@@ -28,6 +28,7 @@ class FindingKind(StrEnum):
     INTERMITTENT_ENDPOINT = "intermittent-endpoint"
     ORPHANED_ENDPOINT = "orphaned-endpoint"
     IDLE_ASYNC_ENDPOINT = "idle-async-endpoint"
+    STALE_STOPPED_NOTEBOOK = "stale-stopped-notebook"
 
 
 class ResourceType(StrEnum):

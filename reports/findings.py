@@ -39,6 +39,7 @@ ACTIONS_BY_KIND: dict[FindingKind, tuple[ActionId, ...]] = {
     FindingKind.INTERMITTENT_ENDPOINT: (ActionId.SCHEDULE, ActionId.SNOOZE),
     FindingKind.ORPHANED_ENDPOINT: (ActionId.DELETE, ActionId.SNOOZE),
     FindingKind.IDLE_ASYNC_ENDPOINT: (ActionId.SNOOZE,),  # the fix is autoscaling to 0, a setting
+    FindingKind.STALE_STOPPED_NOTEBOOK: (ActionId.SNOOZE,),  # deleting loses its volume: no one-click
 }
 
 # What a confirm dialog must add for a kind, beyond "nothing happens until an approver approves".
@@ -61,6 +62,7 @@ KIND_TITLES: dict[FindingKind, str] = {
     FindingKind.INTERMITTENT_ENDPOINT: "Endpoints idle most hours",
     FindingKind.ORPHANED_ENDPOINT: "Endpoints whose config was deleted",
     FindingKind.IDLE_ASYNC_ENDPOINT: "Idle asynchronous endpoints",
+    FindingKind.STALE_STOPPED_NOTEBOOK: "Notebooks stopped for long",
 }
 
 DESTRUCTIVE = {ActionId.STOP, ActionId.DELETE}

@@ -28,6 +28,7 @@ KIND_TITLES = {
     FindingKind.INTERMITTENT_ENDPOINT: "Endpoints used this week but idle most hours",
     FindingKind.ORPHANED_ENDPOINT: "Idle endpoints whose endpoint config was deleted",
     FindingKind.IDLE_ASYNC_ENDPOINT: "Asynchronous endpoints idle with an empty queue",
+    FindingKind.STALE_STOPPED_NOTEBOOK: "Notebook instances stopped for long (storage still bills)",
 }
 
 

@@ -22,6 +22,7 @@ RESOURCE_TYPES = {
     FindingKind.INTERMITTENT_ENDPOINT: ResourceType.ENDPOINT,
     FindingKind.ORPHANED_ENDPOINT: ResourceType.ENDPOINT,
     FindingKind.IDLE_ASYNC_ENDPOINT: ResourceType.ENDPOINT,
+    FindingKind.STALE_STOPPED_NOTEBOOK: ResourceType.NOTEBOOK_INSTANCE,
 }
 REASONS = {
     FindingKind.IDLE_NOTEBOOK: "No activity for 3 d 4 h (last: status change)",
@@ -38,6 +39,7 @@ REASONS = {
     FindingKind.INTERMITTENT_ENDPOINT: "Used Mon–Fri 09–18 UTC, idle 73% of hours",
     FindingKind.ORPHANED_ENDPOINT: "Endpoint config deleted; 0 invocations in 48 h",
     FindingKind.IDLE_ASYNC_ENDPOINT: "0 requests processed in 48 h, empty queue",
+    FindingKind.STALE_STOPPED_NOTEBOOK: "Stopped for 45 d; its 5 GB volume still bills",
 }
 DETECTED_AT = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 

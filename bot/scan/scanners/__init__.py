@@ -22,6 +22,7 @@ from bot.scan.scanners import (
     oversized_notebooks,
     serverless_candidates,
     spot_training,
+    stale_stopped_notebooks,
     studio_idle_shutdown,
     unused_endpoints,
 )
@@ -41,4 +42,5 @@ SCANNERS: dict[FindingKind, ModuleType] = {
     FindingKind.INTERMITTENT_ENDPOINT: intermittent_endpoints,
     FindingKind.ORPHANED_ENDPOINT: orphaned_endpoints,
     FindingKind.IDLE_ASYNC_ENDPOINT: idle_async_endpoints,
+    FindingKind.STALE_STOPPED_NOTEBOOK: stale_stopped_notebooks,
 }
