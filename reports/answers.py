@@ -14,6 +14,7 @@ from bot.schedules.snoozes import hidden_totals
 from reports.findings import (
     MAX_BLOCKS,
     amounts_field,
+    escape,
     item_blocks,
     money,
     note,
@@ -21,6 +22,7 @@ from reports.findings import (
     sort_findings,
     truncate,
 )
+from reports.headline import headline_notes
 
 USAGE = """*sm-cost-bot* finds SageMaker waste. Answers are visible only to you.
 `/sm-idle [filter]` idle notebook instances and Studio apps
@@ -100,8 +102,8 @@ def savings(
         f"*Estimated savings{where}: {money(totals.est_monthly_savings_usd)}* "
         f"from {totals.findings} finding{'s' if totals.findings != 1 else ''}"
     )
-    if totals.unpriced_findings:
-        headline += f"; {totals.unpriced_findings} with unknown price"
+    for clause in headline_notes(totals):
+        headline += f"; {escape(clause)}"
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=headline)),
         SectionBlock(

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.models import Finding, FindingKind, ScanResult
+from reports.headline import headline_notes, price_sources_text
 
 KIND_TITLES = {
     FindingKind.IDLE_NOTEBOOK: "Idle notebook instances",
@@ -69,15 +70,15 @@ def print_scan(
     header.append(f" — {totals.findings} findings, est. ")
     header.append(usd(totals.est_monthly_savings_usd), style="bold")
     header.append(
-        f" to save (accounts {', '.join(result.accounts) or '-'}; regions"
+        f" a month recurring to save (accounts {', '.join(result.accounts) or '-'}; regions"
         f" {', '.join(result.regions)}; {result.generated_at:%Y-%m-%d %H:%M} UTC)"
     )
     console.print(header)
-    if totals.unpriced_findings:
-        console.print(
-            f"{totals.unpriced_findings} findings carry no price (settings, or instance types"
-            " missing from the price table) and are not in the total."
-        )
+    for clause in headline_notes(totals):
+        console.print(f"Not in the monthly total: {clause}.", markup=False)
+    sources = price_sources_text(result.findings)
+    if sources:
+        console.print(sources.capitalize(), markup=False)
     for kind in FindingKind:
         items = [f for f in result.findings if f.kind == kind]
         if not items:

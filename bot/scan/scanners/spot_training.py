@@ -31,6 +31,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.models import Finding, FindingKind, ResourceType
+from bot.scan.instance_shapes import (
+    capacity_hourly_usd,
+    capacity_label,
+    capacity_types,
+    training_capacity,
+)
 from bot.scan.scanners.base import ScanContext, make_finding, tags_to_dict
 
 log = logging.getLogger(__name__)
@@ -121,12 +127,12 @@ def realised_spot_saving(jobs: list[dict[str, Any]]) -> tuple[float | None, int]
 
 
 def job_cost_usd(ctx: ScanContext, job: dict[str, Any]) -> float | None:
-    resources = job.get("ResourceConfig") or {}
-    hourly = ctx.prices.hourly_usd(ctx.region, "training", resources.get("InstanceType"))
+    capacities = training_capacity(job.get("ResourceConfig"))
+    hourly = capacity_hourly_usd(ctx.prices, ctx.region, "training", capacities)
     billable = job.get("BillableTimeInSeconds")
     if hourly is None or billable is None:
         return None
-    return billable * int(resources.get("InstanceCount") or 1) * hourly / 3600
+    return billable * hourly / 3600
 
 
 def _money_fields(
@@ -276,10 +282,8 @@ def _finding(
 ) -> Finding:
     """`definition` is a training job or a tuning job's training definition: both carry
     ResourceConfig (or, for tuning, a pool of InstanceConfigs) and CheckpointConfig."""
-    resources = definition.get("ResourceConfig") or {}
     pool = (definition.get("HyperParameterTuningResourceConfig") or {}).get("InstanceConfigs") or []
-    first = resources if resources.get("InstanceType") else (pool[0] if pool else {})
-    instance_type, count = first.get("InstanceType"), int(first.get("InstanceCount") or 1)
+    capacities = training_capacity(definition.get("ResourceConfig")) or training_capacity(pool[0] if pool else {})
     monthly, savings, money = _money_fields(ctx, cost_usd, discount, discount_evidence)
     return make_finding(
         ctx,
@@ -287,15 +291,15 @@ def _finding(
         resource_type=ResourceType.TRAINING_JOB,
         name=name,
         arn=arn,
-        instance_type=instance_type,
-        instance_count=count,
+        instance_type=capacity_types(capacities),
+        instance_count=sum(c.count for c in capacities) or 1,
         est_monthly_cost_usd=monthly,
         est_monthly_savings_usd=savings,
-        reason=reason.format(capacity=f"{count} × {instance_type}"),
+        reason=reason.format(capacity=capacity_label(capacities) or "an unknown instance type"),
         evidence={
             **money,
             **evidence,
-            "hourly_usd": ctx.prices.hourly_usd(ctx.region, "training", instance_type),
+            "hourly_usd": capacity_hourly_usd(ctx.prices, ctx.region, "training", capacities),
             **_checkpoint_evidence(definition),
         },
         tags=tags,
