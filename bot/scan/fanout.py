@@ -22,7 +22,7 @@ from bot.models import Finding, FindingKind, ScanError, ScanResult
 from bot.scan.price_catalog import PriceCatalog
 from bot.scan.pricing import PriceTable
 from bot.scan.scanners import SCANNERS
-from bot.scan.scanners.base import ScanContext
+from bot.scan.scanners.base import ScanContext, SharedReads
 
 
 def _resolve_account(
@@ -50,6 +50,7 @@ def _scan_one(
     settings: Settings,
     prices: PriceTable,
     now: datetime,
+    shared: SharedReads,
 ) -> tuple[list[Finding], list[ScanError]]:
     ctx = ScanContext(
         clients=RegionClients(factory, region, target),
@@ -58,6 +59,7 @@ def _scan_one(
         settings=settings,
         prices=prices,
         now=now,
+        shared=shared,
     )
     try:
         findings = SCANNERS[kind].scan(ctx)
@@ -130,10 +132,12 @@ def run_scan(
         jobs = []
         for target, account_id, account_regions in plan:
             for region in account_regions:
+                shared = SharedReads()  # one per account-region: kinds reading the same records share them
                 for kind in kinds:
                     jobs.append(
                         pool.submit(
-                            _scan_one, factory, target, account_id, region, kind, settings, table, now
+                            _scan_one, factory, target, account_id, region, kind, settings, table, now,
+                            shared,
                         )
                     )
         for job in jobs:
