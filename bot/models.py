@@ -128,6 +128,8 @@ def totals_of(findings: list[Finding]) -> Totals:
     unpriced_by_region: dict[str, int] = {}
     reasons: dict[str, str] = {}
     for f in findings:
+        if f.est_monthly_savings_usd is None and f.instance_type is None and f.est_monthly_cost_usd is None:
+            continue  # a setting (no instance behind it): nothing to price, so nothing unpriced
         if f.est_monthly_savings_usd is None:
             unpriced += 1
             unpriced_by_region[f.region] = unpriced_by_region.get(f.region, 0) + 1

@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.models import Finding, FindingKind
+from bot.models import Finding, FindingKind, SavingsBasis
 from reports.ids import ActionId
 
 # What a person may do about each kind, in button order. Snooze is offered for every kind.
@@ -61,6 +61,16 @@ def money(usd: float | None) -> str:
     return f"${usd:,.2f}/month"
 
 
+def saving_text(finding: Finding) -> str:
+    """The finding's figure as its basis says: monthly, once (a one-off run), or not counted."""
+    text = money(finding.est_monthly_savings_usd)
+    if finding.est_monthly_savings_usd is None or finding.savings_basis == SavingsBasis.MONTHLY:
+        return text
+    if finding.savings_basis == SavingsBasis.ONE_OFF:
+        return text.replace("/month", " once (one-off run)")
+    return f"{text} (weak evidence, not counted)"
+
+
 def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -94,7 +104,7 @@ def item_text(finding: Finding, owner_tag_keys: Sequence[str] = ("owner", "team"
     parts = [
         f"{finding.name} ({where(finding)})",
         why(finding),
-        money(finding.est_monthly_savings_usd),
+        saving_text(finding),
     ]
     if owner:
         parts.append(f"owner {owner}")
@@ -106,7 +116,7 @@ def item_text(finding: Finding, owner_tag_keys: Sequence[str] = ("owner", "team"
 def item_mrkdwn(finding: Finding, owner_tag_keys: Sequence[str] = ("owner", "team")) -> str:
     owner = finding.owner(owner_tag_keys)
     lines = [
-        f"*{escape(finding.name)}* · *{money(finding.est_monthly_savings_usd)}*",
+        f"*{escape(finding.name)}* · *{saving_text(finding)}*",
         escape(where(finding)),
         escape(why(finding)),
     ]

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bot.models import Finding, FindingKind, ScanResult
+from bot.models import Finding, FindingKind, SavingsBasis, ScanResult
 from reports.headline import headline_notes, price_sources_text
 
 KIND_TITLES = {
@@ -35,6 +35,8 @@ def item_saving(finding: Finding) -> str:
     """A setting (no instance behind it) has no price to be unknown."""
     if finding.est_monthly_savings_usd is None and finding.instance_type is None:
         return "setting"
+    if finding.savings_basis == SavingsBasis.ONE_OFF and finding.est_monthly_savings_usd is not None:
+        return usd(finding.est_monthly_savings_usd).replace("/mo", " once")
     return usd(finding.est_monthly_savings_usd)
 
 
@@ -71,7 +73,7 @@ def print_scan(
     header.append(f" — {totals.findings} findings, est. ")
     header.append(usd(totals.est_monthly_savings_usd), style="bold")
     header.append(
-        f" a month recurring to save (accounts {', '.join(result.accounts) or '-'}; regions"
+        f" recurring to save (accounts {', '.join(result.accounts) or '-'}; regions"
         f" {', '.join(result.regions)}; {result.generated_at:%Y-%m-%d %H:%M} UTC)"
     )
     console.print(header)
@@ -84,7 +86,10 @@ def print_scan(
         items = [f for f in result.findings if f.kind == kind]
         if not items:
             continue
-        priced = [f.est_monthly_savings_usd for f in items if not f.protected and f.est_monthly_savings_usd is not None]
+        priced = [
+            f.est_monthly_savings_usd for f in items
+            if not f.protected and f.in_monthly_total and f.est_monthly_savings_usd is not None
+        ]
         subtotal = f", {usd(sum(priced))}" if priced else ""
         console.print()
         console.print(Text(f"{KIND_TITLES[kind]} ({len(items)}{subtotal})", style="bold"))

@@ -25,7 +25,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from bot.aws.session import error_code, error_message
-from bot.models import Finding, FindingKind, ResourceType
+from bot.models import Finding, FindingKind, ResourceType, SavingsBasis
 from bot.scan.instance_shapes import studio_instance_type
 from bot.scan.scanners.base import (
     ScanContext,
@@ -282,6 +282,9 @@ def find_idle_apps(
             est_monthly_savings_usd=monthly_usd,  # deleting the app stops compute; the space stays
             reason=reason,
             evidence=evidence,
+            # Low confidence (a health-check-refreshed timestamp, or its owner opened it lately):
+            # listed, never counted in the headline.
+            savings_basis=SavingsBasis.WEAK_EVIDENCE if verdict.confidence == "low" else SavingsBasis.MONTHLY,
             tags=(tags_by_arn or {}).get(app["AppArn"], {}),
             tags_unreadable=tags_by_arn is None,
         )
