@@ -58,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     schedule = sub.add_parser("schedule", help="list, add or remove notebook schedules")
     schedule.add_argument("words", nargs="*", help="list | add <notebook> weekdays 09:00-18:00 [tz] | remove <id>")
 
+    report = sub.add_parser("report", help="the weekly report: spend, realised savings, Savings Plans")
+    report.add_argument("--weeks", type=int, default=4, help="full weeks of spend to show (1-52)")
+    report.add_argument("--format", choices=("table", "json"), default="table")
+    report.add_argument("--png", metavar="FILE", help="also write the charts as PNG (FILE, FILE-savings)")
+
     prices = sub.add_parser("prices", help="price table tools")
     prices.add_argument("action", choices=("refresh", "show"))
     prices.add_argument("--output", help="where to write the refreshed table (default: SMBOT_PRICES_PATH or the bundled file)")
@@ -98,6 +103,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from bot.schedules.cli import schedule_cli
 
         return schedule_cli(services, args.words)
+    if args.command == "report":
+        from bot.report.job import report_cli
+
+        return report_cli(services, weeks=args.weeks, fmt=args.format, png=args.png)
     raise UsageError(f"unknown command {args.command}")
 
 

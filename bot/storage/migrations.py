@@ -12,7 +12,9 @@ import importlib
 
 from sqlite_utils import Migrations
 
-SCHEMA_MODULES = ("bot.actions.store", "bot.schedules.store", "bot.digest.store", "bot.scan.price_cache")
+SCHEMA_MODULES = (
+    "bot.actions.store", "bot.schedules.store", "bot.digest.store", "bot.report.store", "bot.scan.price_cache",
+)
 
 _REGISTERED: list[Migrations] = []
 
