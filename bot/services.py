@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.aws.price_list import get_sagemaker_products, pricing_client
+from bot.aws.regions import HOME_REGION, enabled_sagemaker_regions
 from bot.aws.session import ClientFactory
 from bot.clock import Clock, utc_now
-from bot.config import Settings
+from bot.config import AccountTarget, Settings
 from bot.models import FindingKind, ScanResult
 from bot.scan.fanout import run_scan
 from bot.scan.price_catalog import PriceCatalog
@@ -46,6 +47,13 @@ class Services:
             regions=regions, kinds=kinds,
         )
         return self.store.save_scan(result) if save else result
+
+    def regions_for(self, target: AccountTarget | None) -> list[str]:
+        """The regions a scan of this account covers: SMBOT_REGIONS, else every region enabled
+        for the account where SageMaker is offered."""
+        if self.settings.regions:
+            return list(self.settings.regions)
+        return enabled_sagemaker_regions(self.clients.client("ec2", HOME_REGION, target))
 
     def recent_scan(self) -> ScanResult:
         """The latest full scan if younger than SMBOT_CACHE_MINUTES, else a fresh one.
