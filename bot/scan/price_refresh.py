@@ -24,9 +24,10 @@ DEFAULT_OUTPUT = Path("sm-cost-bot-prices.json")
 
 def refresh_prices(
     pricing_client: Any, current: PriceTable, regions: Iterable[str] | None, now: datetime
-) -> PriceTable:
+) -> tuple[PriceTable, list[str]]:
     """Lay the re-read regions over the current table: a component or region that was not re-read
-    (or came back empty) keeps its old prices; nothing is deleted by a partial answer."""
+    (or came back empty) keeps its old prices; nothing is deleted by a partial answer. Returns the
+    table and the regions the API answered for."""
     wanted = list(regions or current.prices)
     fresh = parse_price_list(row for region in wanted for row in get_sagemaker_products(pricing_client, region))
     merged = current.with_regions(fresh, {})
@@ -38,7 +39,7 @@ def refresh_prices(
             f" {', '.join(sorted(fresh)) or 'none'}; other regions as before: {current.source}"
         ),
         generated_at=now.date().isoformat(),
-    )
+    ), sorted(fresh)
 
 
 def prices_cli(settings: Settings, action: str, output: str | None, regions: list[str] | None) -> int:
@@ -46,19 +47,20 @@ def prices_cli(settings: Settings, action: str, output: str | None, regions: lis
     if action == "show":
         print(f"source: {current.source}")
         print(f"date:   {current.generated_at}")
+        print(f"prices: {current.count()} (region, component, instance type)")
         for region, components in sorted(current.prices.items()):
             counts = ", ".join(f"{c} {len(t)}" for c, t in sorted(components.items()))
             print(f"{region}: {counts}")
         return 0
     client = pricing_client(ClientFactory())
     try:
-        table = refresh_prices(client, current, regions or settings.regions, datetime.now(UTC))
+        table, refreshed = refresh_prices(client, current, regions or settings.regions, datetime.now(UTC))
     except Exception as exc:  # one line, never a traceback
         from bot.aws.session import error_message
 
         print(f"sm-cost-bot: could not read the Price List API: {error_message(exc)}", file=sys.stderr)
         return 2
-    if not table.prices:
+    if not refreshed:
         print("sm-cost-bot: the Price List API returned no SageMaker prices", file=sys.stderr)
         return 1
     target = Path(output) if output else (settings.prices_path or DEFAULT_OUTPUT)
@@ -66,8 +68,8 @@ def prices_cli(settings: Settings, action: str, output: str | None, regions: lis
         print("sm-cost-bot: refusing to overwrite the bundled table; pass --output", file=sys.stderr)
         return 2
     target.write_text(json.dumps(table.to_json(), indent=1, sort_keys=True) + "\n")
-    print(f"wrote {table.count()} prices for"
-          f" {len(table.prices)} regions to {target}")
+    print(f"wrote {table.count()} prices for {len(table.prices)} regions to {target}"
+          f" (refreshed: {', '.join(refreshed)})")
     if settings.prices_path is None or Path(settings.prices_path).resolve() != target.resolve():
         print(f"use it with: SMBOT_PRICES_PATH={target}")
     return 0
