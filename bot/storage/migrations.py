@@ -14,6 +14,7 @@ from sqlite_utils import Migrations
 
 SCHEMA_MODULES = (
     "bot.actions.store", "bot.schedules.store", "bot.digest.store", "bot.report.store", "bot.scan.price_cache",
+    "bot.actions.fix_store",
 )
 
 _REGISTERED: list[Migrations] = []
