@@ -48,6 +48,7 @@ from bot.actions.models import (
 )
 from bot.actions.store import RequestStore
 from bot.aws import actions
+from bot.aws.inference_components import endpoint_components
 from bot.aws.session import RegionClients, error_message
 from bot.models import Finding, ResourceType
 from bot.report.ledger import record_outcome
@@ -262,8 +263,13 @@ def run_request(services: Services, request_id: int, actor: str = "system") -> O
         observation = actions.observe(clients, key, request.params)
         invocations = 0.0
         if request.action is ActionKind.DELETE_ENDPOINT and request.baseline:
+            components = (
+                endpoint_components(clients("sagemaker"), key.name)
+                if observation.state != actions.ABSENT else ()
+            )
             invocations = actions.invocations_since(
-                clients, key.name, observation.variants, request.created_at, services.clock()
+                clients, key.name, observation.variants, request.created_at, services.clock(),
+                components,
             )
     except Exception as exc:
         return _finish(
@@ -313,9 +319,11 @@ def run_request(services: Services, request_id: int, actor: str = "system") -> O
     try:
         if request.action is ActionKind.DELETE_ENDPOINT:
             snapshot = actions.snapshot_endpoint(clients, key.name)
-            requests.save_deleted_endpoint(request.id, request.resource_key, snapshot, services.clock())
+            if snapshot["EndpointConfig"] is not None:
+                requests.save_deleted_endpoint(request.id, request.resource_key, snapshot, services.clock())
             requests.audit(
-                now=services.clock(), actor=actor, event="config-saved", request=request,
+                now=services.clock(), actor=actor, request=request,
+                event="config-saved" if snapshot["EndpointConfig"] is not None else "config-missing",
                 from_state=S.EXECUTING, to_state=S.EXECUTING,
                 outcome=snapshot["EndpointConfigName"],
             )

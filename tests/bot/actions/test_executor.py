@@ -392,3 +392,60 @@ def test_an_idle_studio_app_is_deleted_with_the_parameters_its_finding_carries(t
         )
     stub.assert_no_pending_responses()
     assert (outcome.code, outcome.state, outcome.aws_request_id) == (OutcomeCode.DONE, S.SUCCEEDED, "del-1")
+
+
+def test_an_inference_component_endpoint_whose_component_served_since_the_request_is_not_deleted(
+    world: World,
+) -> None:
+    """The re-check reads the components' Invocations (InferenceComponentName), as the scan does;
+    moto has no inference components, so SageMaker answers through Stubber while CloudWatch is moto."""
+    from botocore.stub import Stubber
+
+    world.fleet.endpoint("ep-ic")
+    request = world.open(ActionKind.DELETE_ENDPOINT, ep_key("ep-ic"))
+    world.clock.advance(minutes=10)
+    world.fleet.clients("cloudwatch").put_metric_data(
+        Namespace="AWS/SageMaker",
+        MetricData=[{
+            "MetricName": "Invocations",
+            "Dimensions": [{"Name": "InferenceComponentName", "Value": "llama"}],
+            "Timestamp": world.clock.now - timedelta(minutes=5), "Value": 3.0, "Unit": "None",
+        }],
+    )
+    sm = world.services.clients.client("sagemaker", REGION)
+    keep = ("EndpointName", "EndpointArn", "EndpointConfigName", "ProductionVariants", "EndpointStatus",
+            "CreationTime", "LastModifiedTime")
+    described = {k: v for k, v in sm.describe_endpoint(EndpointName="ep-ic").items() if k in keep}
+    created = described["CreationTime"]
+    config = {
+        "EndpointConfigName": "ep-ic-config",
+        "EndpointConfigArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/ep-ic-config",
+        "ProductionVariants": [{"VariantName": "AllTraffic", "InstanceType": "ml.m5.xlarge"}],
+        "CreationTime": created,
+    }
+    component = {
+        "InferenceComponentName": "llama",
+        "InferenceComponentArn": "arn:aws:sagemaker:us-east-1:123456789012:inference-component/llama",
+        "EndpointName": "ep-ic", "EndpointArn": described["EndpointArn"], "VariantName": "AllTraffic",
+        "CreationTime": created, "LastModifiedTime": created,
+    }
+    with Stubber(sm) as stub:
+        stub.add_response("describe_endpoint", described)
+        stub.add_response("list_tags", {"Tags": []})
+        stub.add_response("describe_endpoint", described)
+        stub.add_response("describe_endpoint_config", config)
+        stub.add_response("list_inference_components", {"InferenceComponents": [component]})
+        _, outcome = world.approve(request.id)
+    assert (outcome.code, outcome.state) == (OutcomeCode.ACTIVE, S.FAILED)
+    assert "served 3 invocations" in outcome.message
+    assert world.calls("DeleteEndpoint") == 0
+
+
+def test_an_endpoint_whose_config_was_deleted_is_deleted_with_nothing_saved_to_restore(world: World) -> None:
+    world.fleet.endpoint("ep-orphan")
+    world.fleet.clients("sagemaker").delete_endpoint_config(EndpointConfigName="ep-orphan-config")
+    request = world.open(ActionKind.DELETE_ENDPOINT, ep_key("ep-orphan"))
+    _, outcome = world.approve(request.id)
+    assert (outcome.code, outcome.state) == (OutcomeCode.DONE, S.SUCCEEDED)
+    assert world.state(ep_key("ep-orphan")) == actions.ABSENT
+    assert executor.requests_of(world.services).deleted_endpoint(request.id) is None
