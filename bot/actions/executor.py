@@ -46,6 +46,7 @@ from bot.actions.models import (
     ResourceKey,
     Vote,
 )
+from bot.actions.notebook_guard import used_since
 from bot.actions.store import RequestStore
 from bot.aws import actions
 from bot.aws.inference_components import endpoint_components
@@ -262,6 +263,9 @@ def run_request(services: Services, request_id: int, actor: str = "system") -> O
         clients = clients_for(services, key)
         observation = actions.observe(clients, key, request.params)
         invocations = 0.0
+        notebook_use = None
+        if request.action is ActionKind.STOP_NOTEBOOK and observation.state == "InService":
+            notebook_use = used_since(clients, key.name, request.created_at, services.clock())
         if request.action is ActionKind.DELETE_ENDPOINT and request.baseline:
             components = (
                 endpoint_components(clients("sagemaker"), key.name)
@@ -286,6 +290,11 @@ def run_request(services: Services, request_id: int, actor: str = "system") -> O
         request.action, key, observation, request.baseline, services.settings.protected_tag_key,
         invocations, params=request.params,
     )
+    if blocked is None and notebook_use is not None:
+        blocked = OutcomeCode.ACTIVE, (
+            f"{key.resource_type} {key.name} was used since the request ({notebook_use}): "
+            "no longer idle, nothing changed"
+        )
     if blocked is not None:
         return _finish(services, request, S.FAILED, blocked[0], blocked[1], actor)
     saved = None

@@ -40,6 +40,8 @@ PERMISSIONS: list[str] = [
     "sagemaker:AddTags",
     "cloudwatch:GetMetricStatistics",
     "sagemaker:ListInferenceComponents",
+    "logs:DescribeLogStreams",  # the Stop guard re-reads the Jupyter log ...
+    "cloudtrail:LookupEvents",  # ... and presigned-URL events (bot/actions/notebook_guard.py)
     *notebook_fixes.PERMISSIONS,
     *studio_idle_settings.PERMISSIONS,
 ]

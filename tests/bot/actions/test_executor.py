@@ -449,3 +449,45 @@ def test_an_endpoint_whose_config_was_deleted_is_deleted_with_nothing_saved_to_r
     assert (outcome.code, outcome.state) == (OutcomeCode.DONE, S.SUCCEEDED)
     assert world.state(ep_key("ep-orphan")) == actions.ABSENT
     assert executor.requests_of(world.services).deleted_endpoint(request.id) is None
+
+
+def test_a_notebook_whose_jupyter_log_moved_since_the_request_is_not_stopped(world: World) -> None:
+    """Opening Jupyter moves no field of DescribeNotebookInstance: the guard re-reads the log."""
+    world.fleet.notebook("nb-1")
+    request = world.open(ActionKind.STOP_NOTEBOOK, nb_key("nb-1"))
+    world.fleet.jupyter_log("nb-1", world.clock.now + timedelta(minutes=2))
+    world.clock.advance(minutes=10)
+    _, outcome = world.approve(request.id)
+    assert (outcome.code, outcome.state) == (OutcomeCode.ACTIVE, S.FAILED)
+    assert "Jupyter log at" in outcome.message
+    assert world.state(nb_key("nb-1")) == "InService"
+
+
+def test_a_jupyter_log_older_than_the_request_does_not_block_the_stop(world: World) -> None:
+    world.fleet.notebook("nb-1")
+    world.fleet.jupyter_log("nb-1", world.clock.now - timedelta(hours=5))
+    request = world.open(ActionKind.STOP_NOTEBOOK, nb_key("nb-1"))
+    world.clock.advance(minutes=10)
+    _, outcome = world.approve(request.id)
+    assert (outcome.code, outcome.state) == (OutcomeCode.DONE, S.SUCCEEDED)
+
+
+def test_a_notebook_opened_through_a_presigned_url_since_the_request_is_not_stopped(world: World) -> None:
+    """CloudTrail's CreatePresignedNotebookInstanceUrl (moto lacks LookupEvents: Stubber)."""
+    from botocore.stub import Stubber
+
+    world.fleet.notebook("nb-1")
+    request = world.open(ActionKind.STOP_NOTEBOOK, nb_key("nb-1"))
+    world.clock.advance(minutes=30)
+    cloudtrail = world.services.clients.client("cloudtrail", REGION)
+    event = {
+        "EventId": "0d1e2f", "EventName": "CreatePresignedNotebookInstanceUrl",
+        "EventTime": world.clock.now - timedelta(minutes=10),
+        "Resources": [{"ResourceType": "AWS::SageMaker::NotebookInstance", "ResourceName": "nb-1"}],
+        "CloudTrailEvent": '{"requestParameters": {"notebookInstanceName": "nb-1"}}',
+    }
+    with Stubber(cloudtrail) as stub:
+        stub.add_response("lookup_events", {"Events": [event]})
+        _, outcome = world.approve(request.id)
+    assert (outcome.code, outcome.state) == (OutcomeCode.ACTIVE, S.FAILED)
+    assert "presigned URL at" in outcome.message
