@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="scan a built-in simulated fleet (no AWS, no Slack)")
     demo.add_argument("--format", choices=("text", "json"), default="text")
+    demo.add_argument("--report", action="store_true", help="also print the weekly report and write its PNGs here")
 
     audit = sub.add_parser("audit", help="print the audit trail of actions")
     audit.add_argument("--days", type=int, default=7)
@@ -74,7 +75,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from bot.demo.command import run_demo
 
-        return run_demo(fmt=args.format)
+        return run_demo(fmt=args.format, report=args.report)
 
     settings = Settings()
     if args.command == "prices":

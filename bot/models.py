@@ -130,6 +130,14 @@ def totals_of(findings: list[Finding]) -> Totals:
     unpriced = weak = 0
     unpriced_by_region: dict[str, int] = {}
     reasons: dict[str, str] = {}
+    # A resource flagged twice (an idle notebook that is also oversized) offers alternatives,
+    # stop it or right-size it: only its biggest saving counts.
+    biggest: dict[str, Finding] = {}
+    for f in findings:
+        if f.est_monthly_savings_usd is not None and not f.protected:
+            kept = biggest.get(f.key)
+            if kept is None or f.est_monthly_savings_usd > (kept.est_monthly_savings_usd or 0.0):
+                biggest[f.key] = f
     for f in findings:
         if f.est_monthly_savings_usd is None and f.instance_type is None and f.est_monthly_cost_usd is None:
             continue  # a setting (no instance behind it): nothing to price, so nothing unpriced
@@ -139,7 +147,7 @@ def totals_of(findings: list[Finding]) -> Totals:
             if f.evidence.get("price_missing"):
                 reasons.setdefault(f.region, str(f.evidence["price_missing"]))
             continue
-        if f.protected:
+        if f.protected or biggest.get(f.key) is not f:
             continue
         if f.savings_basis == SavingsBasis.ONE_OFF:
             one_off += f.est_monthly_savings_usd

@@ -47,3 +47,16 @@ def test_demo_shows_what_a_seoul_team_sees_priced_through_the_price_list_path():
     once = next(f for f in seoul if f["name"] == "kr-llm-finetune-once")
     assert once["savings_basis"] == "one-off"
     assert doc["totals"]["one_off_savings_usd"] >= once["est_monthly_savings_usd"]
+
+
+def test_demo_report_prints_the_weekly_report_and_writes_its_charts(tmp_path):
+    run = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo", "--report"], capture_output=True, text=True,
+        timeout=240, cwd=tmp_path,
+    )
+    assert run.returncode == 0, run.stderr
+    for heading in ("SageMaker spend", "Realised savings", "Savings Plans", "SageMaker spend by week"):
+        assert heading in run.stdout
+    assert "regions the bot does not scan: eu-west-1" in run.stdout
+    assert (tmp_path / "sm-cost-bot-demo-spend.png").read_bytes().startswith(b"\x89PNG")
+    assert (tmp_path / "sm-cost-bot-demo-spend-savings.png").read_bytes().startswith(b"\x89PNG")
