@@ -66,7 +66,8 @@ class Settings(BaseSettings):
     )
 
     # --- what to scan -------------------------------------------------------------------------
-    regions: Annotated[list[str], NoDecode] = ["us-east-1"]
+    # Empty (the default): every region enabled for each account where SageMaker is offered.
+    regions: Annotated[list[str], NoDecode] = []
     accounts: Annotated[list[AccountTarget], NoDecode] = []
     external_id: str | None = None
     scan_max_workers: int = Field(8, ge=1, le=64)
@@ -93,6 +94,9 @@ class Settings(BaseSettings):
     db_path: Path = Path("./sm-cost-bot.db")
     prices_path: Path | None = None
     log_level: Annotated[str, Field(pattern="^(DEBUG|INFO|WARNING|ERROR)$")] = "INFO"
+    prices_max_age_days: int = Field(7, ge=0, le=365)
+    prices_fetch: bool = True
+    price_discount: float = Field(0.0, ge=0, lt=1)
 
     # --- Slack -----------------------------------------------------------------------------------
     slack_bot_token: str | None = Field(None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"))
@@ -155,8 +159,6 @@ class Settings(BaseSettings):
     @field_validator("regions")
     @classmethod
     def _regions(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError("at least one region is needed, e.g. us-east-1")
         bad = [r for r in value if not REGION.match(r)]
         if bad:
             raise ValueError(f"not an AWS region name: {', '.join(bad)} (e.g. us-east-1)")

@@ -41,6 +41,19 @@ class ResourceType(StrEnum):
     TRAINING_JOB = "training-job"
 
 
+class SavingsBasis(StrEnum):
+    """Whether a finding's saving belongs in the monthly headline.
+
+    Monthly means monthly: only waste that recurs every month is added to "$X/month". A saving on
+    a run that happened once is shown on its own line; a finding whose evidence is too weak to act
+    on is listed but counted nowhere.
+    """
+
+    MONTHLY = "monthly"
+    ONE_OFF = "one-off"
+    WEAK_EVIDENCE = "weak-evidence"
+
+
 class Finding(BaseModel):
     """One piece of waste, with the evidence that makes it one."""
 
@@ -61,6 +74,11 @@ class Finding(BaseModel):
     tags: dict[str, str] = Field(default_factory=dict)
     protected: bool = False
     detected_at: datetime
+    savings_basis: SavingsBasis = SavingsBasis.MONTHLY
+
+    @property
+    def in_monthly_total(self) -> bool:
+        return self.savings_basis == SavingsBasis.MONTHLY
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -96,15 +114,28 @@ class Totals(BaseModel):
     by_kind: dict[str, float]
     by_account: dict[str, float]
     by_region: dict[str, float]
+    # Savings on runs that happened once: listed on their own line, never in the monthly figure.
+    one_off_savings_usd: float = 0.0
+    # Findings listed with too little evidence to act on: not in any total.
+    weak_evidence_findings: int = 0
+    # Unpriced findings per region and, per region, why (a missing price list, an unknown type).
+    unpriced_by_region: dict[str, int] = Field(default_factory=dict)
+    unpriced_reasons: dict[str, str] = Field(default_factory=dict)
 
 
 def totals_of(findings: list[Finding]) -> Totals:
-    """Sum the savings of actionable findings; protected ones are counted apart (never offered)."""
+    """Sum the savings of actionable findings; protected ones are counted apart (never offered).
+
+    Only recurring savings make the monthly figure (`Finding.savings_basis`); unpriced findings
+    are counted per region with the reason their price is missing, never as $0.
+    """
     by_kind: dict[str, float] = {}
     by_account: dict[str, float] = {}
     by_region: dict[str, float] = {}
-    cost = savings = 0.0
-    unpriced = 0
+    cost = savings = one_off = 0.0
+    unpriced = weak = 0
+    unpriced_by_region: dict[str, int] = {}
+    reasons: dict[str, str] = {}
     # A resource flagged twice (an idle notebook that is also oversized) offers alternatives,
     # stop it or right-size it: only its biggest saving counts.
     biggest: dict[str, Finding] = {}
@@ -114,10 +145,21 @@ def totals_of(findings: list[Finding]) -> Totals:
             if kept is None or f.est_monthly_savings_usd > (kept.est_monthly_savings_usd or 0.0):
                 biggest[f.key] = f
     for f in findings:
+        if f.est_monthly_savings_usd is None and f.instance_type is None and f.est_monthly_cost_usd is None:
+            continue  # a setting (no instance behind it): nothing to price, so nothing unpriced
         if f.est_monthly_savings_usd is None:
             unpriced += 1
+            unpriced_by_region[f.region] = unpriced_by_region.get(f.region, 0) + 1
+            if f.evidence.get("price_missing"):
+                reasons.setdefault(f.region, str(f.evidence["price_missing"]))
             continue
         if f.protected or biggest.get(f.key) is not f:
+            continue
+        if f.savings_basis == SavingsBasis.ONE_OFF:
+            one_off += f.est_monthly_savings_usd
+            continue
+        if f.savings_basis == SavingsBasis.WEAK_EVIDENCE:
+            weak += 1
             continue
         cost += f.est_monthly_cost_usd or 0.0
         savings += f.est_monthly_savings_usd
@@ -132,6 +174,10 @@ def totals_of(findings: list[Finding]) -> Totals:
         by_kind={k: round(v, 2) for k, v in by_kind.items()},
         by_account={k: round(v, 2) for k, v in by_account.items()},
         by_region={k: round(v, 2) for k, v in by_region.items()},
+        one_off_savings_usd=round(one_off, 2),
+        weak_evidence_findings=weak,
+        unpriced_by_region=unpriced_by_region,
+        unpriced_reasons=reasons,
     )
 
 
@@ -156,6 +202,7 @@ class ScanResult(BaseModel):
         """The CLI's `--format json` document."""
         return {
             "generated_at": self.generated_at.isoformat(),
+            "regions": self.regions,
             "findings": [f.model_dump(mode="json") for f in self.findings],
             "errors": [e.model_dump(mode="json") for e in self.errors],
             "totals": self.totals.model_dump(mode="json"),

@@ -111,7 +111,7 @@ def register(app: App, services: Services, directory: ApproverDirectory | None =
         key = find_resource(services, parsed_command.name, parsed_command.resource_type)
         if key is None:
             kind = "endpoint" if parsed_command.resource_type is ResourceType.ENDPOINT else "notebook instance"
-            respond(**_ephemeral(usage(f"No {kind} named `{parsed_command.name}` in {', '.join(settings.regions)}.")),
+            respond(**_ephemeral(usage(f"No {kind} named `{parsed_command.name}` in {', '.join(settings.regions) or 'any enabled region'}.")),
                     replace_original=False)
             return
         try:

@@ -21,6 +21,7 @@ from reports.findings import (
     sort_findings,
     truncate,
 )
+from reports.headline import headline_notes
 from reports.mrkdwn import escape
 
 USAGE = """*sm-cost-bot* finds SageMaker waste. Answers are visible only to you.
@@ -102,8 +103,8 @@ def savings(
         f"*Estimated savings{where}: {money(totals.est_monthly_savings_usd)}* "
         f"from {totals.findings} finding{'s' if totals.findings != 1 else ''}"
     )
-    if totals.unpriced_findings:
-        headline += f"; {totals.unpriced_findings} with unknown price"
+    for clause in headline_notes(totals):
+        headline += f"; {escape(clause)}"
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=headline)),
         SectionBlock(

@@ -22,6 +22,7 @@ from reports.findings import (
     MAX_BLOCKS,
     PLAIN_TEXT_MAX,
     amounts_field,
+    escape,
     item_blocks,
     kind_heading,
     money,
@@ -30,6 +31,7 @@ from reports.findings import (
     sort_findings,
     truncate,
 )
+from reports.headline import headline_notes, price_sources_text, regions_text
 
 MAX_THREAD_REPLIES = 5  # beyond these (~120 items), the CSV carries the rest: no reply flood
 THREAD_ITEMS_PER_REPLY = 24
@@ -138,14 +140,14 @@ def build_digest(
             headline = "Nothing found in what could be read — but some places could not be read (below)."
     else:
         change = change_text(totals.est_monthly_savings_usd, previous_savings_usd)
-        title = f"SageMaker waste: {money(totals.est_monthly_savings_usd)} ({change})"
+        title = f"SageMaker waste: {money(totals.est_monthly_savings_usd)} recurring ({change})"
         was = f" (was {money(previous_savings_usd)})" if previous_savings_usd is not None else ""
         headline = (
             f"*{totals.findings} finding{'s' if totals.findings != 1 else ''}*, about "
             f"*{money(totals.est_monthly_savings_usd)}* to save · {change}{was}"
         )
-        if totals.unpriced_findings:
-            headline += f" · {totals.unpriced_findings} with unknown price (not in the total)"
+        for clause in headline_notes(totals):
+            headline += f" · {escape(clause)}"
         protected = sum(1 for f in findings if f.protected)
         if protected:
             headline += f" · {protected} protected (no actions offered)"
@@ -186,7 +188,10 @@ def build_digest(
                 findings=part,
             )
         )
-    footer = scanned_text
+    footer = scanned_text + f" · {regions_text(scan)}"
+    sources = price_sources_text(findings)
+    if sources:
+        footer += f" · {escape(sources)}"
     if thread or rest:
         footer += f" · top {len(shown)} here, {len(findings) - len(shown)} more"
         footer += " in the thread" if not rest else f" ({len(rest)} only in the CSV)"

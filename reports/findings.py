@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.models import Finding, FindingKind
+from bot.models import Finding, FindingKind, SavingsBasis
 from reports.ids import ActionId
 from reports.mrkdwn import escape
 
@@ -83,6 +83,16 @@ def money(usd: float | None) -> str:
     return f"${usd:,.2f}/month"
 
 
+def saving_text(finding: Finding) -> str:
+    """The finding's figure as its basis says: monthly, once (a one-off run), or not counted."""
+    text = money(finding.est_monthly_savings_usd)
+    if finding.est_monthly_savings_usd is None or finding.savings_basis == SavingsBasis.MONTHLY:
+        return text
+    if finding.savings_basis == SavingsBasis.ONE_OFF:
+        return text.replace("/month", " once (one-off run)")
+    return f"{text} (weak evidence, not counted)"
+
+
 def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -111,7 +121,7 @@ def item_text(finding: Finding, owner_tag_keys: Sequence[str] = ("owner", "team"
     parts = [
         f"{finding.name} ({where(finding)})",
         why(finding),
-        money(finding.est_monthly_savings_usd),
+        saving_text(finding),
     ]
     if owner:
         parts.append(f"owner {owner}")
@@ -130,7 +140,7 @@ def item_mrkdwn(
 ) -> str:
     owner = finding.owner(owner_tag_keys)
     lines = [
-        f"*{escape(finding.name)}* · *{money(finding.est_monthly_savings_usd)}*",
+        f"*{escape(finding.name)}* · *{saving_text(finding)}*",
         escape(where(finding)),
         escape(why(finding)),
     ]

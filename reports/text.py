@@ -11,7 +11,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bot.models import Finding, FindingKind, ScanResult
+from bot.models import Finding, FindingKind, SavingsBasis, ScanResult
+from reports.headline import headline_notes, price_sources_text
 
 KIND_TITLES = {
     FindingKind.IDLE_NOTEBOOK: "Idle notebook instances",
@@ -43,6 +44,8 @@ def item_saving(finding: Finding) -> str:
     """A setting (no instance behind it) has no price to be unknown."""
     if finding.est_monthly_savings_usd is None and finding.instance_type is None:
         return "setting"
+    if finding.savings_basis == SavingsBasis.ONE_OFF and finding.est_monthly_savings_usd is not None:
+        return usd(finding.est_monthly_savings_usd).replace("/mo", " once")
     return usd(finding.est_monthly_savings_usd)
 
 
@@ -79,20 +82,23 @@ def print_scan(
     header.append(f" — {totals.findings} findings, est. ")
     header.append(usd(totals.est_monthly_savings_usd), style="bold")
     header.append(
-        f" to save (accounts {', '.join(result.accounts) or '-'}; regions"
+        f" recurring to save (accounts {', '.join(result.accounts) or '-'}; regions"
         f" {', '.join(result.regions)}; {result.generated_at:%Y-%m-%d %H:%M} UTC)"
     )
     console.print(header)
-    if totals.unpriced_findings:
-        console.print(
-            f"{totals.unpriced_findings} findings carry no price (settings, or instance types"
-            " missing from the price table) and are not in the total."
-        )
+    for clause in headline_notes(totals):
+        console.print(f"Not in the monthly total: {clause}.", markup=False)
+    sources = price_sources_text(result.findings)
+    if sources:
+        console.print(sources.capitalize(), markup=False)
     for kind in FindingKind:
         items = [f for f in result.findings if f.kind == kind]
         if not items:
             continue
-        priced = [f.est_monthly_savings_usd for f in items if not f.protected and f.est_monthly_savings_usd is not None]
+        priced = [
+            f.est_monthly_savings_usd for f in items
+            if not f.protected and f.in_monthly_total and f.est_monthly_savings_usd is not None
+        ]
         subtotal = f", {usd(sum(priced))}" if priced else ""
         console.print()
         console.print(Text(f"{KIND_TITLES[kind]} ({len(items)}{subtotal})", style="bold"))

@@ -44,6 +44,9 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # moto answers the APIs it lacks (CloudTrail LookupEvents, Studio apps) with HTTP 500, which
     # botocore retries with back-off: two attempts keep that honest without the wait.
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+    # moto has no Price List API (its server prints to stdout and answers 500): scans in tests
+    # price from the bundled table; the fetch path is tested with Stubber (test_price_catalog).
+    monkeypatch.setenv("SMBOT_PRICES_FETCH", "false")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
     monkeypatch.chdir(tmp_path)

@@ -14,6 +14,7 @@ def seeded_fleet(fleet, now, monkeypatch, tmp_path):
     # moto answers CloudTrail and Studio with HTTP 500: one attempt keeps the test quick.
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     monkeypatch.setenv("SMBOT_DB_PATH", str(tmp_path / "cli.db"))
+    monkeypatch.setenv("SMBOT_REGIONS", "us-east-1")  # the fleet's region (unset would scan them all)
     fleet.notebook("idle-nb", instance_type="ml.m5.xlarge", last_modified=now - timedelta(days=3), tags={"owner": "ana"})
     fleet.notebook("busy-nb", instance_type="ml.m5.xlarge")
     fleet.endpoint("quiet-ep", created=now - timedelta(days=5))
@@ -34,7 +35,8 @@ def test_scan_json_lists_the_waste_and_nothing_busy(seeded_fleet, capsys):
         ("spot-eligible-training-job", "on-demand-job"),
         ("unused-endpoint", "quiet-ep"),
     ]
-    assert set(doc) == {"generated_at", "findings", "errors", "totals"}
+    assert set(doc) == {"generated_at", "regions", "findings", "errors", "totals"}
+    assert doc["regions"] == ["us-east-1"]
     notebook = next(f for f in doc["findings"] if f["name"] == "idle-nb")
     assert notebook["est_monthly_cost_usd"] == pytest.approx(0.23 * 730)
     assert notebook["tags"] == {"owner": "ana"}

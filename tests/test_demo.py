@@ -35,6 +35,20 @@ def test_demo_json_has_findings_totals_and_no_errors():
     assert doc["totals"]["est_monthly_savings_usd"] > 0
 
 
+def test_demo_shows_what_a_seoul_team_sees_priced_through_the_price_list_path():
+    run = _demo("--format", "json")
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    seoul = [f for f in doc["findings"] if f["region"] == "ap-northeast-2"]
+    assert {"kr-llm-chat-a", "kr-llm-chat-b", "kr-llm-chat-c", "kr-vision-notebook"} <= {f["name"] for f in seoul}
+    assert all(f["evidence"]["price_source"].startswith("price-list-api") for f in seoul)
+    assert doc["totals"]["by_region"]["ap-northeast-2"] > 50_000
+    assert "ap-northeast-2" in doc["regions"]
+    once = next(f for f in seoul if f["name"] == "kr-llm-finetune-once")
+    assert once["savings_basis"] == "one-off"
+    assert doc["totals"]["one_off_savings_usd"] >= once["est_monthly_savings_usd"]
+
+
 def test_demo_report_prints_the_weekly_report_and_writes_its_charts(tmp_path):
     run = subprocess.run(
         [sys.executable, "-m", "bot.cli", "demo", "--report"], capture_output=True, text=True,

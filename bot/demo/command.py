@@ -1,8 +1,11 @@
 """`sm-cost-bot demo`: the embedded default.
 
-Starts moto in this process, seeds a realistic fleet in two accounts and two regions (busy and
+Starts moto in this process, seeds a realistic fleet in two accounts and three regions (busy and
 idle notebooks, endpoints with and without traffic, spot and on-demand training, a protected
-resource), runs the real scan code path against it and prints the digest in the terminal.
+resource, and a Seoul team's GPU endpoints in ap-northeast-2), runs the real scan code path
+against it and prints the digest in the terminal. Seoul's prices come through the same fetch
+path as a real scan's, from a local Price List stand-in (bot.demo.price_list_standin); the US
+regions fall back to the bundled table, as they would without pricing:GetProducts.
 Needs no AWS account, no Slack and no network: every AWS call stays inside this process.
 """
 
@@ -21,7 +24,8 @@ DEMO_ACCOUNTS = (
     AccountTarget(role_arn="arn:aws:iam::111111111111:role/sm-cost-bot-read", name="ml-research"),
     AccountTarget(role_arn="arn:aws:iam::222222222222:role/sm-cost-bot-read", name="ml-prod"),
 )
-DEMO_REGIONS = ("us-east-1", "us-west-2")
+DEMO_REGIONS = ("us-east-1", "us-west-2", "ap-northeast-2")
+PRICE_LIST_REGIONS = ("ap-northeast-2",)  # answered by the local Price List stand-in
 
 
 def seed_demo_fleet(factory, now: datetime) -> None:
@@ -91,7 +95,27 @@ def seed_demo_fleet(factory, now: datetime) -> None:
     fleet(prod, "us-east-1").notebook(
         "prod-debug", instance_type="ml.c5.2xlarge", last_modified=now - timedelta(days=1, hours=6)
     )
+    seed_demo_seoul(fleet(prod, "ap-northeast-2"), now)
     seed_demo_studio(factory, now)
+
+
+def seed_demo_seoul(f, now: datetime) -> None:
+    """The Seoul team: GPU endpoints left running after a launch, a nightly retrain that recurs
+    and a fine-tune that ran once (priced through the Price List stand-in)."""
+    for suffix in ("a", "b", "c"):
+        f.endpoint(f"kr-llm-chat-{suffix}", instance_type="ml.g4dn.12xlarge", instance_count=4,
+                   created=now - timedelta(days=30), tags={"team": "kr-genai"})
+    f.endpoint("kr-search-ranker", instance_type="ml.m5.xlarge", created=now - timedelta(days=60),
+               tags={"team": "kr-search"})
+    f.invocations("kr-search-ranker", now - timedelta(minutes=30), count=5400)
+    f.notebook("kr-vision-notebook", instance_type="ml.p3.2xlarge",
+               last_modified=now - timedelta(days=4), tags={"owner": "jiwoo"})
+    for days_ago in (1, 8, 15):
+        started = now - timedelta(days=days_ago, hours=2)
+        f.training_job(f"kr-ranker-retrain-{started:%Y-%m-%d-%H-%M-%S}-000", instance_type="ml.p3.2xlarge",
+                       training_seconds=2 * 3600, ended=now - timedelta(days=days_ago), tags={"team": "kr-search"})
+    f.training_job("kr-llm-finetune-once", instance_type="ml.p3.16xlarge", instance_count=2,
+                   training_seconds=24 * 3600, ended=now - timedelta(days=6), tags={"team": "kr-genai"})
 
 
 def seed_demo_studio(factory, now: datetime) -> None:
@@ -159,7 +183,9 @@ def run_demo(fmt: str = "text", report: bool = False) -> int:
     """Scan the simulated fleet and print the digest; exit code as `scan` (3 if errors)."""
     from moto import mock_aws
 
+    from bot.aws.price_list import pricing_client
     from bot.aws.session import ClientFactory
+    from bot.demo.price_list_standin import install_price_list_standin
     from bot.services import build_services
     from reports.report_text import print_report
     from reports.text import print_scan
@@ -171,11 +197,13 @@ def run_demo(fmt: str = "text", report: bool = False) -> int:
             regions=list(DEMO_REGIONS),
             accounts=list(DEMO_ACCOUNTS),
             db_path=Path(tmp) / "demo.db",
+            prices_fetch=True,
         )
         factory = ClientFactory()
         now = datetime.now(UTC)
         seed_demo_fleet(factory, now)
         services = build_services(settings, clients=factory)
+        install_price_list_standin(pricing_client(factory), services.prices, PRICE_LIST_REGIONS)
         result = services.scan()
         if fmt == "json":
             document = result.to_json_dict()

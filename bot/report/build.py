@@ -49,7 +49,10 @@ def fetch_spend(services: Services, window: Window, now: datetime) -> Spend:
         return cost.get_sagemaker_daily_costs(_ce(services), start, end)
 
     results, calls = cached(services.store, f"spend:{start}:{end}", now.date(), fetch, now)
-    return summarise_spend(cost_rows(results), window, services.settings.regions, calls)
+    # SMBOT_REGIONS unset means every enabled region: the latest full scan says which those were.
+    latest = None if services.settings.regions else services.store.latest_scan()
+    scanned = services.settings.regions or (latest.regions if latest else [])
+    return summarise_spend(cost_rows(results), window, scanned, calls)
 
 
 def fetch_plans(services: Services, open_waste_monthly_usd: float, now: datetime) -> PlansAdvice:

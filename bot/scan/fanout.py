@@ -2,6 +2,11 @@
 
 Errors are values here: an account-region-kind that fails becomes a ScanError in the result and
 never aborts the scan, and never looks clean (AccessDenied is not an empty list).
+
+Regions: `--region`, else `SMBOT_REGIONS`, else every region enabled for each account where
+SageMaker is offered. Prices for the regions scanned are resolved once, before the scanners run
+(`prices.table_for`: cache, Price List API, bundled table), and each finding's evidence names the
+source of its price, or why it has none.
 """
 
 from __future__ import annotations
@@ -10,9 +15,11 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
+from bot.aws.regions import HOME_REGION, enabled_sagemaker_regions
 from bot.aws.session import ClientFactory, RegionClients, error_code, error_message
 from bot.config import AccountTarget, Settings
 from bot.models import Finding, FindingKind, ScanError, ScanResult
+from bot.scan.price_catalog import PriceCatalog
 from bot.scan.pricing import PriceTable
 from bot.scan.scanners import SCANNERS
 from bot.scan.scanners.base import ScanContext, SharedReads
@@ -59,39 +66,77 @@ def _scan_one(
     except Exception as exc:
         ctx.report_error(f"scan {kind}", exc, kind)
         findings = []
-    return findings, ctx.errors
+    return [with_price_evidence(f, prices) for f in findings], ctx.errors
+
+
+def with_price_evidence(finding: Finding, prices: PriceTable) -> Finding:
+    """Name where the figure came from (`price_source`) or why there is none (`price_missing`)."""
+    if finding.est_monthly_cost_usd is not None or finding.est_monthly_savings_usd is not None:
+        extra: dict[str, object] = {"price_source": prices.source_label(finding.region)}
+        if prices.discount:
+            extra["price_discount"] = prices.discount
+    elif finding.instance_type:
+        extra = {"price_missing": prices.missing_reason(finding.region, finding.instance_type)}
+    else:
+        return finding  # a setting: no instance behind it, so no price to be missing
+    return finding.model_copy(update={"evidence": {**extra, **finding.evidence}})
+
+
+def _regions_of(
+    factory: ClientFactory, target: AccountTarget | None, account_id: str
+) -> tuple[list[str], ScanError | None]:
+    try:
+        return enabled_sagemaker_regions(factory.client("ec2", HOME_REGION, target)), None
+    except Exception as exc:  # the home region is still scanned, and the error says what is not
+        return [HOME_REGION], ScanError(
+            account_id=account_id,
+            region=HOME_REGION,
+            operation="DescribeRegions",
+            message=f"{error_message(exc)} (only {HOME_REGION} scanned; set SMBOT_REGIONS)",
+            code=error_code(exc),
+        )
 
 
 def run_scan(
     factory: ClientFactory,
     settings: Settings,
-    prices: PriceTable,
+    prices: PriceTable | PriceCatalog,
     now: datetime,
     *,
     regions: Iterable[str] | None = None,
     kinds: Iterable[FindingKind] | None = None,
 ) -> ScanResult:
     complete = regions is None and kinds is None
-    regions = list(regions or settings.regions)
+    chosen = list(regions or settings.regions)  # empty: each account's SageMaker regions
     kinds = list(kinds or SCANNERS)
     targets = settings.account_targets()
     findings: list[Finding] = []
     errors: list[ScanError] = []
     accounts: list[str] = []
     with ThreadPoolExecutor(max_workers=settings.scan_max_workers, thread_name_prefix="scan") as pool:
-        resolved = list(pool.map(lambda t: (t, *_resolve_account(factory, t, regions[0])), targets))
-        jobs = []
+        first = chosen[0] if chosen else HOME_REGION
+        resolved = list(pool.map(lambda t: (t, *_resolve_account(factory, t, first)), targets))
+        plan: list[tuple[AccountTarget | None, str, list[str]]] = []
         for target, account_id, error in resolved:
             if error is not None:
-                errors.extend(error.model_copy(update={"region": r}) for r in regions)
+                errors.extend(error.model_copy(update={"region": r}) for r in chosen or [first])
                 continue
             accounts.append(account_id)
-            for region in regions:
+            account_regions = chosen
+            if not chosen:
+                account_regions, region_error = _regions_of(factory, target, account_id)
+                errors.extend([region_error] if region_error else [])
+            plan.append((target, account_id, account_regions))
+        scanned = list(dict.fromkeys(r for _, _, rs in plan for r in rs)) or chosen
+        table = prices.table_for(scanned, now)
+        jobs = []
+        for target, account_id, account_regions in plan:
+            for region in account_regions:
                 shared = SharedReads()  # one per account-region: kinds reading the same records share them
                 for kind in kinds:
                     jobs.append(
                         pool.submit(
-                            _scan_one, factory, target, account_id, region, kind, settings, prices, now,
+                            _scan_one, factory, target, account_id, region, kind, settings, table, now,
                             shared,
                         )
                     )
@@ -102,7 +147,7 @@ def run_scan(
     findings.sort(key=lambda f: (-(f.est_monthly_savings_usd or 0.0), f.kind, f.name))
     return ScanResult(
         generated_at=now,
-        regions=regions,
+        regions=scanned,
         accounts=accounts,
         kinds=kinds,
         complete=complete,

@@ -71,7 +71,7 @@ def schedule_cli(services: Services, words: list[str]) -> int:
     key = find_resource(services, command.name, command.resource_type)
     if key is None:
         kind = "endpoint" if command.resource_type is ResourceType.ENDPOINT else "notebook instance"
-        return _fail(f"no {kind} named {command.name!r} in {', '.join(settings.regions)}", usage=False)
+        return _fail(f"no {kind} named {command.name!r} in {', '.join(settings.regions) or 'any enabled region'}", usage=False)
     try:
         record = create_schedule(services, key, command.rule, f"cli:{getpass.getuser()}")
     except ScheduleInputError as exc:

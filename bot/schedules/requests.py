@@ -99,7 +99,7 @@ def find_resource(services: Services, name: str, resource_type: ResourceType) ->
     """The first account-region (in settings order) where a resource of that name exists."""
     settings = services.settings
     for target in settings.account_targets():
-        for region in settings.regions:
+        for region in services.regions_for(target):
             key = ResourceKey(
                 account_id=services.clients.account_id(target, region), region=region,
                 resource_type=resource_type, name=name,

@@ -14,7 +14,7 @@ from sqlite_utils import Migrations
 
 SCHEMA_MODULES = (
     "bot.actions.store", "bot.schedules.store", "bot.digest.store", "bot.report.store",
-    "bot.actions.fix_store", "bot.actions.issued",
+    "bot.actions.fix_store", "bot.actions.issued", "bot.scan.price_cache",
 )
 SCHEMA_MODULES += ("bot.actions.pending_updates",)
 

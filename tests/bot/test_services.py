@@ -30,3 +30,17 @@ def test_the_previous_total_ignores_narrowed_scans(services, fleet, now, monkeyp
     services.scan(kinds=[FindingKind.IDLE_NOTEBOOK])  # finds nothing: a $0 "total"
     latest = services.scan()
     assert services.store.previous_savings_usd(latest.scan_id) == full.totals.est_monthly_savings_usd > 0
+
+
+def test_without_smbot_regions_a_scan_covers_the_accounts_enabled_sagemaker_regions(client_factory, fresh_store, tmp_path):
+    from bot.aws.regions import sagemaker_regions
+    from bot.config import Settings
+    from bot.services import build_services
+
+    services = build_services(Settings(db_path=tmp_path / "all.db", regions=[]), clients=client_factory, store=fresh_store)
+    regions = services.regions_for(None)
+    assert "ap-northeast-2" in regions and set(regions) <= set(sagemaker_regions())
+
+
+def test_smbot_regions_narrows_the_regions_a_scan_covers(services):
+    assert services.regions_for(None) == ["us-east-1"]

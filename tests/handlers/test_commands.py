@@ -154,7 +154,7 @@ def test_sm_savings_totals_by_kind_account_and_region(http_app, signed, slack_ap
 
     answer = answer_of(slack_api)
     assert "$350/month" in answer["text"]
-    assert "1 with unknown price" in answer["text"]
+    assert "1 finding unpriced" in answer["text"]
     fields = str(answer["blocks"][1]["fields"])
     assert "eu-west-1: $250/month" in fields and "us-east-1: $100/month" in fields
 

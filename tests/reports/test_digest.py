@@ -95,7 +95,7 @@ def test_the_header_shows_the_total_and_the_change_since_the_last_digest():
 
     header = digest.main.blocks[0]
     assert isinstance(header, HeaderBlock)
-    assert header.text.text == "SageMaker waste: $500/month (▲ $100/month since the last digest)"
+    assert header.text.text == "SageMaker waste: $500/month recurring (▲ $100/month since the last digest)"
 
 
 @pytest.mark.parametrize(
@@ -148,7 +148,7 @@ def test_kinds_are_sections_with_the_biggest_total_first():
 def test_unpriced_items_are_counted_apart_not_as_zero():
     digest = digest_of([finding(savings_usd=100.0), finding("nb-x", savings_usd=None)])
 
-    assert "1 with unknown price" in digest.main.blocks[1].text.text
+    assert "1 finding unpriced" in digest.main.blocks[1].text.text
     assert "$100/month" in digest.main.blocks[0].text.text
 
 

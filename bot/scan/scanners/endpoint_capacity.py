@@ -15,6 +15,12 @@ from typing import Any
 
 from bot.aws.inference_components import hosts_inference_components
 from bot.aws.metrics import Series, component_of
+from bot.scan.instance_shapes import (
+    capacity_hourly_usd,
+    capacity_label,
+    capacity_types,
+    variant_capacity,
+)
 from bot.scan.pricing import HOURS_PER_MONTH
 from bot.scan.scanners.base import ScanContext, age_in_words
 
@@ -81,18 +87,19 @@ def _variant_evidence(
 ) -> dict[str, Any]:
     count = instance_count(variant, config_variant)
     concurrency = provisioned_concurrency(variant)
-    instance_type = config_variant.get("InstanceType") if count else None
-    hourly = ctx.prices.hourly_usd(ctx.region, "hosting", instance_type) if count else None
+    capacities = variant_capacity(variant, config_variant, count)  # InstanceType or InstancePools
+    hourly = capacity_hourly_usd(ctx.prices, ctx.region, "hosting", capacities)
     series = (endpoint_name, variant["VariantName"])
     return {
         "variant": variant["VariantName"],
-        "instance_type": instance_type,
+        "instance_type": capacity_types(capacities),
         "instance_count": count,
+        "instances": capacity_label(capacities) or None,
         "provisioned_concurrency": concurrency or None,
         "invocations": invocations.get(series, 0.0),
         "metric_series_listed": series in invocations,
-        "hourly_usd": hourly,
-        "monthly_usd": round(hourly * HOURS_PER_MONTH * count, 2) if hourly is not None else None,
+        "hourly_usd": round(hourly / count, 6) if hourly is not None and count else None,
+        "monthly_usd": round(hourly * HOURS_PER_MONTH, 2) if hourly is not None else None,
         "billable": count > 0 or concurrency > 0,
     }
 
@@ -101,7 +108,7 @@ def _describe_capacity(variants: list[dict[str, Any]]) -> str:
     parts = []
     for v in variants:
         if v["instance_count"]:
-            parts.append(f"{v['instance_count']} × {v['instance_type'] or 'unknown type'}")
+            parts.append(v.get("instances") or f"{v['instance_count']} × unknown type")
         elif v["provisioned_concurrency"]:
             parts.append(f"provisioned concurrency {v['provisioned_concurrency']}")
     return " + ".join(parts)

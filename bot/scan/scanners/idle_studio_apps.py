@@ -25,7 +25,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from bot.aws.session import error_code, error_message
-from bot.models import Finding, FindingKind, ResourceType
+from bot.models import Finding, FindingKind, ResourceType, SavingsBasis
+from bot.scan.instance_shapes import studio_instance_type
 from bot.scan.scanners.base import (
     ScanContext,
     age_in_words,
@@ -241,8 +242,8 @@ def find_idle_apps(
         verdict = judge_app(app, seen, ctx.now, threshold_hours)
         if verdict is None:
             continue
-        instance_type = app.get("ResourceSpec", {}).get("InstanceType")
-        monthly_usd = ctx.prices.monthly_usd(ctx.region, "studio", instance_type)
+        instance_type = studio_instance_type(app.get("AppType"), app.get("ResourceSpec"))
+        monthly_usd = ctx.prices.monthly_usd(ctx.region, f"studio:{app.get('AppType')}", instance_type)
         activity = app.get("LastUserActivityTimestamp")
         health = app.get("LastHealthCheckTimestamp")
         evidence: dict[str, Any] = {
@@ -281,6 +282,9 @@ def find_idle_apps(
             est_monthly_savings_usd=monthly_usd,  # deleting the app stops compute; the space stays
             reason=reason,
             evidence=evidence,
+            # Low confidence (a health-check-refreshed timestamp, or its owner opened it lately):
+            # listed, never counted in the headline.
+            savings_basis=SavingsBasis.WEAK_EVIDENCE if verdict.confidence == "low" else SavingsBasis.MONTHLY,
             tags=(tags_by_arn or {}).get(app["AppArn"], {}),
             tags_unreadable=tags_by_arn is None,
         )

@@ -11,11 +11,13 @@ definition is where Spot is switched on; jobs launched by Autopilot (`AutoMLJobA
 Truth labeling job (`LabelingJobArn`) are not advised on their own: those services pick the
 instances and offer no Spot switch.
 
-Money:
-- on-demand cost of a job = BillableTimeInSeconds × instance count × training price / 3600;
-- a one-off job has no natural monthly figure, so `est_monthly_cost_usd` is its cost spread over
-  the lookback and scaled to 30 days (cost × 30 / lookback days): with the default 30-day lookback
-  it is the job's own cost, read as "this much a month if the workload recurs as it did";
+Money (monthly means monthly, `bot.scan.training_families`):
+- on-demand cost of a job = BillableTimeInSeconds × Σ(instance count × training price) / 3600;
+- a job that recurs (two or more runs of its family in the window: the same tuning job, pipeline
+  step or base name) counts at its observed rate, cost × 30 / lookback days;
+- a one-off job states its own run's cost and what Spot would have saved on that run, with
+  `savings_basis` one-off: listed on its own line, never in the monthly headline;
+- a tuning job's cost counts every billed child (Completed, Stopped/early-stopped, Failed);
 - saving = that × the account-region's realised Spot saving (median of 1 − Billable/Training over
   its Spot jobs in the window) when it has any, else `SMBOT_SPOT_DISCOUNT`. The evidence names the
   source, and whether the job checkpoints (Spot without checkpoints restarts from zero).
@@ -35,8 +37,15 @@ import statistics
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.models import Finding, FindingKind, ResourceType
+from bot.models import Finding, FindingKind, ResourceType, SavingsBasis
+from bot.scan.instance_shapes import (
+    capacity_hourly_usd,
+    capacity_label,
+    capacity_types,
+    training_capacity,
+)
 from bot.scan.scanners.base import ScanContext, make_finding, tags_to_dict
+from bot.scan.training_families import MIN_RUNS_TO_RECUR, is_billed_run, recurs, runs_per_family
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +67,12 @@ DAYS_PER_MONTH = 30
 
 
 def get_training_jobs(ctx: ScanContext, created_after: datetime) -> list[dict[str, Any]]:
-    """Completed training jobs newest first, 100 full records a call, until older than
-    `created_after`. (A date filter in the SearchExpression would be tighter on AWS, but moto
-    treats GreaterThan as Equals and would return nothing.)"""
+    """Training jobs newest first, 100 full records a call, until older than `created_after`.
+    Every status: a tuning job's Stopped (early-stopped) and Failed children are billed too.
+    (A date filter in the SearchExpression would be tighter on AWS, but moto treats GreaterThan
+    as Equals and would return nothing.)"""
     pages = ctx.clients("sagemaker").get_paginator("search").paginate(
         Resource="TrainingJob",
-        SearchExpression={
-            "Filters": [{"Name": "TrainingJobStatus", "Operator": "Equals", "Value": "Completed"}]
-        },
         SortBy="CreationTime",
         SortOrder="Descending",
         MaxResults=PAGE_SIZE,
@@ -154,25 +161,31 @@ def realised_spot_saving(jobs: list[dict[str, Any]]) -> tuple[float | None, int]
 
 
 def job_cost_usd(ctx: ScanContext, job: dict[str, Any]) -> float | None:
-    resources = job.get("ResourceConfig") or {}
-    hourly = ctx.prices.hourly_usd(ctx.region, "training", resources.get("InstanceType"))
+    capacities = training_capacity(job.get("ResourceConfig"))
+    hourly = capacity_hourly_usd(ctx.prices, ctx.region, "training", capacities)
     billable = job.get("BillableTimeInSeconds")
     if hourly is None or billable is None:
         return None
-    return billable * int(resources.get("InstanceCount") or 1) * hourly / 3600
+    return billable * hourly / 3600
 
 
 def _money_fields(
-    ctx: ScanContext, cost_usd: float | None, discount: float, discount_evidence: dict[str, Any]
+    ctx: ScanContext, cost_usd: float | None, discount: float, discount_evidence: dict[str, Any],
+    one_off: bool = False,
 ) -> tuple[float | None, float | None, dict[str, Any]]:
+    """A recurring family's runs at their observed monthly rate; a one-off run's own cost and
+    what Spot would have saved on it (`savings_basis` one-off: never in the monthly total)."""
     lookback_days = ctx.settings.training_lookback_days
-    monthly = cost_usd * DAYS_PER_MONTH / lookback_days if cost_usd is not None else None
+    scale = 1 if one_off else DAYS_PER_MONTH / lookback_days
+    monthly = cost_usd * scale if cost_usd is not None else None
     evidence = {
         "on_demand_cost_usd": round(cost_usd, 2) if cost_usd is not None else None,
         "lookback_days": lookback_days,
         "monthly_basis": (
-            f"on-demand cost × {DAYS_PER_MONTH} / {lookback_days}-day lookback "
-            "(this much a month if the workload recurs as it did in the window)"
+            "one-off: this run's on-demand cost and what Spot would have saved on it (not monthly)"
+            if one_off
+            else f"on-demand cost × {DAYS_PER_MONTH} / {lookback_days}-day lookback "
+            "(recurring: two or more runs of this job in the window)"
         ),
         **discount_evidence,
     }
@@ -239,6 +252,11 @@ def find_spot_eligible_jobs(
             else "default (SMBOT_SPOT_DISCOUNT): no Spot jobs in the window to learn from"
         ),
     }
+    billed = [
+        j for j in training_jobs
+        if is_billed_run(j) and ended_in_window(j.get("TrainingEndTime"), ctx.now, lookback_days)
+    ]
+    runs = runs_per_family(billed)
     findings = []
     for job in recent:
         if job.get("TuningJobArn") or job.get("EnableManagedSpotTraining"):
@@ -255,13 +273,14 @@ def find_spot_eligible_jobs(
                 discount_evidence, tags_to_dict(job.get("Tags")),
                 reason=f"Training job {job['TrainingJobName']} billed {hours} on {{capacity}} on "
                 f"demand ({cost_words}); managed Spot would save about {discount:.0%}.",
+                one_off=not recurs(job, runs),
                 billable_seconds=billable,
                 training_seconds=job.get("TrainingTimeInSeconds"),
                 ended_at=job["TrainingEndTime"].isoformat(),
             )
         )
     runs_by_tuning_job: dict[str, list[dict[str, Any]]] = {}
-    for job in recent:
+    for job in billed:  # Completed, Stopped (early-stopped) and Failed children all bill
         if job.get("TuningJobArn"):
             runs_by_tuning_job.setdefault(job["TuningJobArn"], []).append(job)
     for tuning, definition in on_demand_tuning_jobs(tuning_jobs, ctx.now, lookback_days):
@@ -277,6 +296,7 @@ def find_spot_eligible_jobs(
                 reason=f"Tuning job {name} ran its training jobs on demand on {{capacity}}; "
                 f"enabling managed Spot in its training definition would save about {discount:.0%}.",
                 source="hyperparameter tuning job",
+                one_off=len(runs) < MIN_RUNS_TO_RECUR,
                 training_jobs_priced=len(runs),
                 training_jobs_completed=(tuning.get("TrainingJobStatusCounters") or {}).get(
                     "Completed"
@@ -305,30 +325,30 @@ def _finding(
     discount_evidence: dict[str, Any],
     tags: dict[str, str],
     reason: str,
+    one_off: bool = False,
     **evidence: Any,
 ) -> Finding:
     """`definition` is a training job or a tuning job's training definition: both carry
     ResourceConfig (or, for tuning, a pool of InstanceConfigs) and CheckpointConfig."""
-    resources = definition.get("ResourceConfig") or {}
     pool = (definition.get("HyperParameterTuningResourceConfig") or {}).get("InstanceConfigs") or []
-    first = resources if resources.get("InstanceType") else (pool[0] if pool else {})
-    instance_type, count = first.get("InstanceType"), int(first.get("InstanceCount") or 1)
-    monthly, savings, money = _money_fields(ctx, cost_usd, discount, discount_evidence)
+    capacities = training_capacity(definition.get("ResourceConfig")) or training_capacity(pool[0] if pool else {})
+    monthly, savings, money = _money_fields(ctx, cost_usd, discount, discount_evidence, one_off)
     return make_finding(
         ctx,
         kind=KIND,
         resource_type=ResourceType.TRAINING_JOB,
         name=name,
         arn=arn,
-        instance_type=instance_type,
-        instance_count=count,
+        instance_type=capacity_types(capacities),
+        instance_count=sum(c.count for c in capacities) or 1,
         est_monthly_cost_usd=monthly,
         est_monthly_savings_usd=savings,
-        reason=reason.format(capacity=f"{count} × {instance_type}"),
+        reason=reason.format(capacity=capacity_label(capacities) or "an unknown instance type"),
+        savings_basis=SavingsBasis.ONE_OFF if one_off else SavingsBasis.MONTHLY,
         evidence={
             **money,
             **evidence,
-            "hourly_usd": ctx.prices.hourly_usd(ctx.region, "training", instance_type),
+            "hourly_usd": capacity_hourly_usd(ctx.prices, ctx.region, "training", capacities),
             **_checkpoint_evidence(definition),
         },
         tags=tags,

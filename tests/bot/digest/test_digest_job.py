@@ -91,7 +91,7 @@ def test_the_second_digest_shows_the_change_since_the_first(digest_services, sla
     post_digest(digest_services, slack_client)
 
     second = slack_api.calls_to("chat.postMessage")[1].params
-    assert second["blocks"][0]["text"]["text"] == "SageMaker waste: $150/month (▲ $50.00/month since the last digest)"
+    assert second["blocks"][0]["text"]["text"] == "SageMaker waste: $150/month recurring (▲ $50.00/month since the last digest)"
     assert last_post(digest_services.store)["est_monthly_savings_usd"] == 150.0
 
 

@@ -95,6 +95,15 @@ def test_activity_equal_to_the_health_check_is_flagged_with_low_confidence(ctx):
     assert finding.evidence["idle_hours"] is None
 
 
+def test_an_app_seen_only_through_health_checks_is_listed_but_not_counted_in_the_headline(ctx):
+    from bot.models import SavingsBasis, totals_of
+
+    [finding] = find(ctx, app(activity=ago(minutes=4), health=ago(minutes=4)))
+    assert finding.savings_basis == SavingsBasis.WEAK_EVIDENCE
+    assert totals_of([finding]).est_monthly_savings_usd == 0
+    assert totals_of([finding]).weak_evidence_findings == 1
+
+
 def test_activity_equal_to_the_health_check_is_not_flagged_when_the_owner_opened_studio(ctx):
     opened = StudioOpened(last=ago(minutes=30))
     assert find(ctx, app(activity=ago(minutes=4), health=ago(minutes=4)), opened) == []

@@ -75,7 +75,7 @@ def test_small_or_stopped_notebooks_are_not_flagged(ctx) -> None:
 
 def test_unknown_prices_say_so_and_unreadable_tags_protect(ctx) -> None:
     [finding] = over.find_oversized_notebooks(
-        ctx, [summary("odd", "ml.g6e.48xlarge", up_hours=10)], None
+        ctx, [summary("odd", "ml.g9.48xlarge", up_hours=10)], None
     )
     assert finding.est_monthly_savings_usd is None and "unknown notebook price" in finding.evidence["price"]
     assert finding.protected

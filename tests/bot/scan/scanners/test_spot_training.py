@@ -11,7 +11,7 @@ import pytest
 from botocore.stub import Stubber
 
 from bot.demo.moto_fleet import MotoRecorder
-from bot.models import FindingKind
+from bot.models import FindingKind, SavingsBasis, totals_of
 from bot.scan.fanout import run_scan
 from bot.scan.pricing import load_prices
 from bot.scan.scanners import spot_training as st
@@ -136,11 +136,37 @@ def test_cost_is_billable_seconds_times_instances_times_price(ctx):
     assert (finding.instance_type, finding.instance_count) == ("ml.p3.2xlarge", 3)
 
 
-def test_a_longer_lookback_spreads_the_cost_over_more_months(ctx):
+def test_a_longer_lookback_spreads_a_recurring_jobs_cost_over_more_months(ctx):
     ctx.settings = ctx.settings.model_copy(update={"training_lookback_days": 90})
-    [finding] = st.find_spot_eligible_jobs(ctx, [job("j", ended_days_ago=60)], [])
-    assert finding.est_monthly_cost_usd == round(P3 * 30 / 90, 2)
-    assert "30 / 90-day lookback" in finding.evidence["monthly_basis"]
+    runs = [job("nightly-2026-09-27-09-00-00-000", ended_days_ago=60), job("nightly-2026-10-27-09-00-00-000", ended_days_ago=30)]
+    findings = st.find_spot_eligible_jobs(ctx, runs, [])
+    assert [f.est_monthly_cost_usd for f in findings] == [round(P3 * 30 / 90, 2)] * 2
+    assert all(f.savings_basis == SavingsBasis.MONTHLY for f in findings)
+    assert "30 / 90-day lookback" in findings[0].evidence["monthly_basis"]
+
+
+def test_a_job_that_ran_once_states_that_runs_saving_and_stays_out_of_the_monthly_total(ctx):
+    once = job("llm-finetune", training=24 * 3600, count=8, instance_type="ml.p4d.24xlarge")
+    [finding] = st.find_spot_eligible_jobs(ctx, [once], [])
+    run_cost = 24 * 8 * 37.688
+    assert finding.savings_basis == SavingsBasis.ONE_OFF
+    assert finding.evidence["on_demand_cost_usd"] == round(run_cost, 2)
+    assert finding.est_monthly_savings_usd == round(run_cost * 0.6, 2)
+    assert totals_of([finding]).est_monthly_savings_usd == 0
+    assert totals_of([finding]).one_off_savings_usd == round(run_cost * 0.6, 2)
+
+
+def test_a_tuning_jobs_cost_counts_its_stopped_and_failed_children(ctx):
+    arn = TUNING_ARN.format("hpo")
+    children = [
+        job("hpo-001", TuningJobArn=arn, training=3600),
+        job("hpo-002", TuningJobArn=arn, training=1800, status="Stopped"),  # early-stopped
+        job("hpo-003", TuningJobArn=arn, training=600, status="Failed"),
+        job("hpo-004", TuningJobArn=arn, training=600, billable=0, status="Failed"),  # never billed
+    ]
+    [finding] = st.find_spot_eligible_jobs(ctx, children, [tuning("hpo")])
+    assert finding.evidence["on_demand_cost_usd"] == round((3600 + 1800 + 600) * P3 / 3600, 2)
+    assert finding.evidence["training_jobs_priced"] == 3
 
 
 def test_without_spot_history_the_default_discount_is_used(ctx):

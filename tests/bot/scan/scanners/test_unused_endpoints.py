@@ -139,6 +139,19 @@ def test_cost_is_hosting_price_times_730_hours_times_instances_summed_over_varia
     assert "2 × ml.m5.xlarge + 1 × ml.c5.large" in finding.reason
 
 
+def test_a_variant_running_instance_pools_is_priced_per_pool(ctx):
+    variant = {**instances("AllTraffic", 3), "InstancePools": [
+        {"InstanceType": "ml.g5.xlarge", "CurrentInstanceCount": 1},
+        {"InstanceType": "ml.g6.xlarge", "CurrentInstanceCount": 2},
+    ]}
+    ep = endpoint("ep", variant)
+    config = {"EndpointConfigName": "ep-config", "ProductionVariants": [{"VariantName": "AllTraffic", "ModelName": "m", "InstancePools": [
+        {"InstanceType": "ml.g5.xlarge", "Priority": 1}, {"InstanceType": "ml.g6.xlarge", "Priority": 2}]}]}
+    [finding] = judge(ctx, [ep], {}, {"ep-config": config})
+    assert finding.est_monthly_cost_usd == round((1.408 + 2 * 1.0064) * 730, 2)
+    assert "1 × ml.g5.xlarge + 2 × ml.g6.xlarge" in finding.reason
+
+
 def test_an_unknown_instance_type_gives_a_null_cost_not_zero(ctx):
     ep = endpoint("ep")
     [finding] = judge(ctx, [ep], {}, {"ep-config": config_for(ep, {"AllTraffic": "ml.x9.mega"})})
