@@ -84,7 +84,9 @@ def _items(message: DigestMessage, scan_id: int | None, channel: str, ts: str, t
     ]
 
 
-def post_digest(services: Services, client: WebClient, *, channel: str | None = None) -> PostedDigest | None:
+def post_digest(
+    services: Services, client: WebClient, *, channel: str | None = None, fresh: bool = False
+) -> PostedDigest | None:
     """Post once now. None when there is nothing to say and SMBOT_DIGEST_WHEN_EMPTY is off.
 
     Errors before the main post raise; after it, thread/CSV failures are logged and returned in
@@ -94,7 +96,7 @@ def post_digest(services: Services, client: WebClient, *, channel: str | None = 
     channel = channel or settings.digest_channel
     if not channel:
         raise DigestNotConfigured("set SMBOT_DIGEST_CHANNEL to the channel for the digest (e.g. #ml-costs)")
-    scan = services.recent_scan()
+    scan = services.recent_scan(fresh=fresh)
     digest = build_for(services, scan)
     if digest.is_empty and not scan.errors and not settings.digest_when_empty:
         logger.info("digest skipped: nothing to flag and SMBOT_DIGEST_WHEN_EMPTY is off")
@@ -157,14 +159,14 @@ def run_digest_job(services: Services, client: WebClient) -> None:
         logger.info("digest posted to %s at %s: %d findings", posted.channel, posted.ts, posted.findings)
 
 
-def digest_cli(services: Services, *, post: bool) -> int:
+def digest_cli(services: Services, *, post: bool, fresh: bool = False) -> int:
     """`digest --dry-run` prints the Block Kit JSON; `digest --post` posts once now."""
     from bot.exit_codes import EXIT_OK, EXIT_SCAN_ERRORS, EXIT_UNEXPECTED, UsageError
     from bot.runtime.slack_client import build_web_client
 
     settings = services.settings
     if not post:
-        scan = services.recent_scan()
+        scan = services.recent_scan(fresh=fresh)
         digest = build_for(services, scan)
         document = {"channel": settings.digest_channel, **digest.main.to_dict(), "thread": [m.to_dict() for m in digest.thread]}
         json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
@@ -174,10 +176,17 @@ def digest_cli(services: Services, *, post: bool) -> int:
     if missing:
         raise UsageError(f"digest --post needs {' and '.join(missing)} set")
     try:
-        posted = post_digest(services, build_web_client(settings))
+        client = build_web_client(settings)
+        posted = post_digest(services, client, fresh=fresh)
     except SlackApiError as exc:
         print(f"sm-cost-bot: Slack refused the digest: {exc.response.get('error')}", file=sys.stderr)
         return EXIT_UNEXPECTED
+    except OSError as exc:  # URLError and socket errors: offline, proxy, a wrong SLACK_API_URL
+        reason = getattr(exc, "reason", None) or exc
+        raise UsageError(
+            f"cannot reach the Slack API at {client.base_url} ({reason}): check the network,"
+            " the proxy variables or SLACK_API_URL"
+        ) from None
     if posted is None:
         print("nothing to flag; not posted (SMBOT_DIGEST_WHEN_EMPTY is off)")
         return EXIT_OK

@@ -62,6 +62,9 @@ class ScheduleCommand:
         return ResourceType.NOTEBOOK_INSTANCE
 
 
+MAX_SCHEDULE_ID = 2**63 - 1  # SQLite's largest INTEGER: a bigger id cannot even be looked up
+
+
 def parse_command(words: list[str], default_tz: str, now: datetime) -> ScheduleCommand:
     """`list` | `add <name> …` | `remove <id>`; ScheduleUsageError (bad shape) or
     ScheduleInputError (a bad field) otherwise."""
@@ -73,7 +76,10 @@ def parse_command(words: list[str], default_tz: str, now: datetime) -> ScheduleC
     if verb == "remove" and len(rest) == 1:
         if not rest[0].lstrip("#").isdigit():
             raise ScheduleUsageError(f"{rest[0]!r} is not a schedule id (a number from list)")
-        return ScheduleCommand("remove", schedule_id=int(rest[0].lstrip("#")))
+        schedule_id = int(rest[0].lstrip("#"))
+        if schedule_id > MAX_SCHEDULE_ID:
+            raise ScheduleUsageError(f"there is no schedule #{schedule_id} (ids are from list)")
+        return ScheduleCommand("remove", schedule_id=schedule_id)
     if verb == "add" and len(rest) >= 2:
         return ScheduleCommand("add", name=rest[0], rule=parse_rule_words(rest[1:], default_tz, now))
     raise ScheduleUsageError(f"cannot read {' '.join(words)[:80]!r}")
