@@ -164,7 +164,10 @@ def _scan(services, args: argparse.Namespace) -> int:
 
     for region in args.regions or []:
         Settings(regions=[region])  # validates the name with the same rule as SMBOT_REGIONS
-    result = services.scan(regions=args.regions, kinds=args.kinds)
+    from bot.scan.progress import scan_progress
+
+    with scan_progress(sys.stderr) as on_progress:
+        result = services.scan(regions=args.regions, kinds=args.kinds, on_progress=on_progress)
     if args.format == "json":
         json.dump(result.to_json_dict(), sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -192,7 +195,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("sm-cost-bot: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        # Exit now: scan workers blocked on a hung endpoint would hold a normal exit (which joins
+        # every pool thread) for timeout × attempts. Nothing is half-written: scans are saved in
+        # one transaction after they finish, and SQLite rolls back an open one.
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         # The reader (`| head`) stopped reading: not an error. Point stdout at /dev/null so the
         # interpreter's final flush does not raise again on the closed pipe.

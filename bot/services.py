@@ -7,7 +7,7 @@ listeners and silently drops objects holding locks or connections).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -36,12 +36,14 @@ class Services:
         regions: Iterable[str] | None = None,
         kinds: Iterable[FindingKind] | None = None,
         save: bool = True,
+        on_progress: Callable[[int, int], None] | None = None,
     ) -> ScanResult:
         """Run a real scan now and (by default) persist it."""
         regions = list(regions) if regions else None
         kinds = list(kinds) if kinds else None
         result = run_scan(
-            self.clients, self.settings, self.prices, self.clock(), regions=regions, kinds=kinds
+            self.clients, self.settings, self.prices, self.clock(),
+            regions=regions, kinds=kinds, on_progress=on_progress,
         )
         if not save:
             return result
@@ -52,7 +54,9 @@ class Services:
     ) -> str:
         return scan_scope_key(self.settings, regions, kinds, self.clients.identity_key())
 
-    def recent_scan(self, *, fresh: bool = False) -> ScanResult:
+    def recent_scan(
+        self, *, fresh: bool = False, on_progress: Callable[[int, int], None] | None = None
+    ) -> ScanResult:
         """The latest full scan if younger than SMBOT_CACHE_MINUTES and made with the same
         accounts, regions, kinds, thresholds and identity, without read errors; else a fresh one
         (always a fresh one with `fresh=True`).
@@ -62,7 +66,7 @@ class Services:
         """
         if fresh:
             with self._scan_lock:
-                return self.scan()
+                return self.scan(on_progress=on_progress)
         cached = self._cached_scan()
         if cached is not None:
             return cached
@@ -70,7 +74,7 @@ class Services:
             cached = self._cached_scan()
             if cached is not None:
                 return cached
-            return self.scan()
+            return self.scan(on_progress=on_progress)
 
     def _cached_scan(self) -> ScanResult | None:
         max_age = timedelta(minutes=self.settings.cache_minutes)

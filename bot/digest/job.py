@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
@@ -85,7 +86,12 @@ def _items(message: DigestMessage, scan_id: int | None, channel: str, ts: str, t
 
 
 def post_digest(
-    services: Services, client: WebClient, *, channel: str | None = None, fresh: bool = False
+    services: Services,
+    client: WebClient,
+    *,
+    channel: str | None = None,
+    fresh: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> PostedDigest | None:
     """Post once now. None when there is nothing to say and SMBOT_DIGEST_WHEN_EMPTY is off.
 
@@ -96,7 +102,7 @@ def post_digest(
     channel = channel or settings.digest_channel
     if not channel:
         raise DigestNotConfigured("set SMBOT_DIGEST_CHANNEL to the channel for the digest (e.g. #ml-costs)")
-    scan = services.recent_scan(fresh=fresh)
+    scan = services.recent_scan(fresh=fresh, on_progress=on_progress)
     digest = build_for(services, scan)
     if digest.is_empty and not scan.errors and not settings.digest_when_empty:
         logger.info("digest skipped: nothing to flag and SMBOT_DIGEST_WHEN_EMPTY is off")
@@ -163,10 +169,12 @@ def digest_cli(services: Services, *, post: bool, fresh: bool = False) -> int:
     """`digest --dry-run` prints the Block Kit JSON; `digest --post` posts once now."""
     from bot.exit_codes import EXIT_OK, EXIT_SCAN_ERRORS, EXIT_UNEXPECTED, UsageError
     from bot.runtime.slack_client import build_web_client
+    from bot.scan.progress import scan_progress
 
     settings = services.settings
     if not post:
-        scan = services.recent_scan(fresh=fresh)
+        with scan_progress(sys.stderr) as on_progress:
+            scan = services.recent_scan(fresh=fresh, on_progress=on_progress)
         digest = build_for(services, scan)
         document = {"channel": settings.digest_channel, **digest.main.to_dict(), "thread": [m.to_dict() for m in digest.thread]}
         json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
@@ -177,7 +185,8 @@ def digest_cli(services: Services, *, post: bool, fresh: bool = False) -> int:
         raise UsageError(f"digest --post needs {' and '.join(missing)} set")
     try:
         client = build_web_client(settings)
-        posted = post_digest(services, client, fresh=fresh)
+        with scan_progress(sys.stderr) as on_progress:
+            posted = post_digest(services, client, fresh=fresh, on_progress=on_progress)
     except SlackApiError as exc:
         print(f"sm-cost-bot: Slack refused the digest: {exc.response.get('error')}", file=sys.stderr)
         return EXIT_UNEXPECTED

@@ -2,12 +2,15 @@
 
 Errors are values here: an account-region-kind that fails becomes a ScanError in the result and
 never aborts the scan, and never looks clean (AccessDenied is not an empty list).
+
+A Ctrl-C (or any exception in the caller's thread) abandons the pool instead of waiting for it:
+a worker blocked on a hung endpoint would otherwise hold the exit for timeout × attempts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime
 
 from bot.aws.session import ClientFactory, RegionClients, error_code, error_message
@@ -68,7 +71,10 @@ def run_scan(
     *,
     regions: Iterable[str] | None = None,
     kinds: Iterable[FindingKind] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> ScanResult:
+    """`on_progress(done, total)` is called from this thread as account × region × kind parts
+    finish (total is known once the accounts are resolved)."""
     complete = regions is None and kinds is None
     regions = list(regions or settings.regions)
     kinds = list(kinds or SCANNERS)
@@ -76,7 +82,8 @@ def run_scan(
     findings: list[Finding] = []
     errors: list[ScanError] = []
     accounts: list[str] = []
-    with ThreadPoolExecutor(max_workers=settings.scan_max_workers, thread_name_prefix="scan") as pool:
+    pool = ThreadPoolExecutor(max_workers=settings.scan_max_workers, thread_name_prefix="scan")
+    try:
         resolved = list(pool.map(lambda t: (t, *_resolve_account(factory, t, regions[0])), targets))
         jobs = []
         for target, account_id, error in resolved:
@@ -91,10 +98,20 @@ def run_scan(
                             _scan_one, factory, target, account_id, region, kind, settings, prices, now
                         )
                     )
-        for job in jobs:
+        if on_progress is not None:
+            on_progress(0, len(jobs))
+        for done, job in enumerate(as_completed(jobs), start=1):
+            job.result()  # re-raises nothing (_scan_one returns errors as values); waits
+            if on_progress is not None:
+                on_progress(done, len(jobs))
+        for job in jobs:  # in submission order: the result reads the same whatever finished first
             found, failed = job.result()
             findings.extend(found)
             errors.extend(failed)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     findings.sort(key=lambda f: (-(f.est_monthly_savings_usd or 0.0), f.kind, f.name))
     return ScanResult(
         generated_at=now,
