@@ -104,6 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
     schedule = command("schedule", "list, add or remove notebook schedules")
     schedule.add_argument("words", nargs="*", help="list | add <notebook> weekdays 09:00-18:00 [tz] | remove <id>")
 
+    report = command("report", "the weekly report: spend, realised savings, Savings Plans")
+    report.add_argument("--weeks", type=_int_between(1, 52), default=4, help="full weeks of spend to show (1-52)")
+    report.add_argument("--format", choices=("table", "json"), default="table",
+                        help="a table for people (default) or JSON for scripts")
+    report.add_argument("--png", metavar="FILE", help="also write the charts as PNG (FILE, FILE-savings)")
+
     prices = command("prices", "price table tools")
     prices.add_argument("action", choices=("refresh", "show"),
                         help="refresh: rebuild from the AWS Price List API; show: print the table's source")
@@ -148,6 +154,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from bot.schedules.cli import schedule_cli
 
         return schedule_cli(services, args.words)
+    if args.command == "report":
+        from bot.report.job import report_cli
+
+        return report_cli(services, weeks=args.weeks, fmt=args.format, png=args.png)
     raise UsageError(f"unknown command {args.command}")
 
 
@@ -156,7 +166,7 @@ def _needs_aws(args: argparse.Namespace) -> bool:
     provide them, instead of a scan where every part failed."""
     if args.command == "schedule":
         return bool(args.words) and args.words[0].lower() == "add"
-    return args.command in ("scan", "digest", "run")
+    return args.command in ("scan", "digest", "run", "report")
 
 
 def _scan(services, args: argparse.Namespace) -> int:

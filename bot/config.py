@@ -115,6 +115,8 @@ class Settings(BaseSettings):
     digest_when_empty: bool = True
     digest_max_items: int = Field(20, ge=1, le=40)
     cache_minutes: int = Field(15, ge=0)
+    report_cron: str = "0 9 * * MON"
+    report_channel: str | None = None  # None: the digest channel
 
     # --- approvals and actions -------------------------------------------------------------------
     approvers: Annotated[list[str], NoDecode] = []
@@ -223,6 +225,11 @@ class Settings(BaseSettings):
         if trigger.get_next_fire_time(None, datetime.now(UTC)) is None:
             raise ValueError(f"cron {value!r} never fires (no such date); e.g. '0 9 * * MON-FRI'")
         return value
+
+    @field_validator("report_cron")
+    @classmethod
+    def _report_cron(cls, value: str) -> str:
+        return cls._digest_cron(value)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -82,7 +82,9 @@ LISTINGS: dict[str, Listing] = {
         "Looking for idle notebooks and Studio apps…",
     ),
     "/sm-endpoints": Listing(
-        "Unused endpoints", (FindingKind.UNUSED_ENDPOINT,), "Looking for unused endpoints…"
+        "Unused and intermittent endpoints",
+        (FindingKind.UNUSED_ENDPOINT, FindingKind.INTERMITTENT_ENDPOINT),
+        "Looking for unused endpoints…",
     ),
     "/sm-spot": Listing(
         "Training jobs that could use Spot",

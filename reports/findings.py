@@ -30,6 +30,8 @@ ACTIONS_BY_KIND: dict[FindingKind, tuple[ActionId, ...]] = {
     FindingKind.IDLE_STUDIO_APP: (ActionId.DELETE, ActionId.SNOOZE),
     FindingKind.STUDIO_IDLE_SHUTDOWN_OFF: (ActionId.SNOOZE,),
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: (ActionId.SNOOZE,),
+    # used within the week: never offered Delete, only a schedule (FindingKind docs)
+    FindingKind.INTERMITTENT_ENDPOINT: (ActionId.SCHEDULE, ActionId.SNOOZE),
 }
 
 KIND_TITLES: dict[FindingKind, str] = {
@@ -38,6 +40,7 @@ KIND_TITLES: dict[FindingKind, str] = {
     FindingKind.STUDIO_IDLE_SHUTDOWN_OFF: "Studio without idle shutdown",
     FindingKind.UNUSED_ENDPOINT: "Unused endpoints",
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: "Training jobs that could use Spot",
+    FindingKind.INTERMITTENT_ENDPOINT: "Endpoints idle most hours",
 }
 
 DESTRUCTIVE = {ActionId.STOP, ActionId.DELETE}

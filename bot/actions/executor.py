@@ -50,6 +50,7 @@ from bot.actions.store import RequestStore
 from bot.aws import actions
 from bot.aws.session import RegionClients, error_message
 from bot.models import Finding, ResourceType
+from bot.report.ledger import record_outcome
 from bot.services import Services
 
 S = RequestState
@@ -228,6 +229,8 @@ def _finish(
         requests_of(services), request, state, services.clock(), actor,
         reason=message, outcome=str(code), aws_request_id=extra.get("aws_request_id"),
     )
+    if state is S.SUCCEEDED and not dry:  # realised savings start (or stop) accruing
+        record_outcome(services.store, request, services.clock(), services.settings.owner_tag_keys)
     return _outcome(request, code, state, message, dry_run=dry, **extra)
 
 

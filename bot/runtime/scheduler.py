@@ -25,6 +25,7 @@ from bot.actions.messages import install_request_jobs
 from bot.cron import parse_cron
 from bot.digest.job import run_digest_job
 from bot.digest.store import last_post
+from bot.report.job import install_report_job
 from bot.schedules.jobs import install_schedule_jobs
 from bot.services import Services
 
@@ -87,6 +88,7 @@ def install_digest_job(scheduler: BackgroundScheduler, services: Services, clien
 JOB_INSTALLERS: list[JobInstaller] = [install_digest_job]
 JOB_INSTALLERS.append(install_schedule_jobs)
 JOB_INSTALLERS.append(install_request_jobs)
+JOB_INSTALLERS.append(install_report_job)
 
 
 def build_scheduler(

@@ -18,7 +18,7 @@ from bot.config import AccountTarget, Settings
 from bot.models import Finding, FindingKind, ScanError, ScanResult
 from bot.scan.pricing import PriceTable
 from bot.scan.scanners import SCANNERS
-from bot.scan.scanners.base import ScanContext
+from bot.scan.scanners.base import ScanContext, SharedReads
 
 
 def _resolve_account(
@@ -46,6 +46,7 @@ def _scan_one(
     settings: Settings,
     prices: PriceTable,
     now: datetime,
+    shared: SharedReads,
 ) -> tuple[list[Finding], list[ScanError]]:
     ctx = ScanContext(
         clients=RegionClients(factory, region, target),
@@ -54,6 +55,7 @@ def _scan_one(
         settings=settings,
         prices=prices,
         now=now,
+        shared=shared,
     )
     try:
         findings = SCANNERS[kind].scan(ctx)
@@ -92,10 +94,12 @@ def run_scan(
                 continue
             accounts.append(account_id)
             for region in regions:
+                shared = SharedReads()  # one per account-region: kinds reading the same records share them
                 for kind in kinds:
                     jobs.append(
                         pool.submit(
-                            _scan_one, factory, target, account_id, region, kind, settings, prices, now
+                            _scan_one, factory, target, account_id, region, kind, settings, prices, now,
+                            shared,
                         )
                     )
         if on_progress is not None:

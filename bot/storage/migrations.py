@@ -12,7 +12,7 @@ import importlib
 
 from sqlite_utils import Migrations
 
-SCHEMA_MODULES = ("bot.actions.store", "bot.schedules.store", "bot.digest.store")
+SCHEMA_MODULES = ("bot.actions.store", "bot.schedules.store", "bot.digest.store", "bot.report.store")
 
 _REGISTERED: list[Migrations] = []
 

@@ -13,6 +13,7 @@ RESOURCE_TYPES = {
     FindingKind.STUDIO_IDLE_SHUTDOWN_OFF: ResourceType.STUDIO_DOMAIN,
     FindingKind.UNUSED_ENDPOINT: ResourceType.ENDPOINT,
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: ResourceType.TRAINING_JOB,
+    FindingKind.INTERMITTENT_ENDPOINT: ResourceType.ENDPOINT,
 }
 REASONS = {
     FindingKind.IDLE_NOTEBOOK: "No activity for 3 d 4 h (last: status change)",
@@ -20,6 +21,7 @@ REASONS = {
     FindingKind.STUDIO_IDLE_SHUTDOWN_OFF: "Idle shutdown is off for the domain",
     FindingKind.UNUSED_ENDPOINT: "0 invocations in 48 h",
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: "Ran 6 h on demand without Spot",
+    FindingKind.INTERMITTENT_ENDPOINT: "Used Mon–Fri 09–18 UTC, idle 73% of hours",
 }
 DETECTED_AT = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 

@@ -12,6 +12,7 @@ from bot.models import FindingKind
 from bot.scan.scanners import (
     idle_notebooks,
     idle_studio_apps,
+    intermittent_endpoints,
     spot_training,
     studio_idle_shutdown,
     unused_endpoints,
@@ -23,4 +24,5 @@ SCANNERS: dict[FindingKind, ModuleType] = {
     FindingKind.STUDIO_IDLE_SHUTDOWN_OFF: studio_idle_shutdown,
     FindingKind.UNUSED_ENDPOINT: unused_endpoints,
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: spot_training,
+    FindingKind.INTERMITTENT_ENDPOINT: intermittent_endpoints,
 }

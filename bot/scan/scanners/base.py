@@ -7,6 +7,7 @@ that into a ScanError); a failure of one optional signal goes into the evidence 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +16,34 @@ from typing import Any
 from bot.config import Settings
 from bot.models import Finding, FindingKind, ScanError
 from bot.scan.pricing import PriceTable
+
+
+class SharedReads:
+    """Reads that several scanners of one account-region need (every endpoint with its metrics):
+    made once, by whichever scanner asks first, while the others wait for its answer.
+
+    A failed read is remembered too, so a throttled API is not asked again by the next scanner;
+    each scanner then reports the failure as its own ScanError.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._keys: dict[str, threading.Lock] = {}
+        self._answers: dict[str, tuple[Any, BaseException | None]] = {}
+
+    def once(self, key: str, read: Callable[[], Any]) -> Any:
+        with self._lock:
+            key_lock = self._keys.setdefault(key, threading.Lock())
+        with key_lock:
+            if key not in self._answers:
+                try:
+                    self._answers[key] = (read(), None)
+                except Exception as exc:
+                    self._answers[key] = (None, exc)
+        value, error = self._answers[key]
+        if error is not None:
+            raise error
+        return value
 
 
 @dataclass
@@ -26,6 +55,7 @@ class ScanContext:
     prices: PriceTable
     now: datetime
     errors: list[ScanError] = field(default_factory=list)
+    shared: SharedReads = field(default_factory=SharedReads)
 
     def report_error(self, operation: str, exc: BaseException, kind: FindingKind | None) -> None:
         """Record a partial failure without failing the scanner."""

@@ -59,6 +59,32 @@ def judge(ctx, endpoints, invocations=None, configs=None):
     return ue.find_unused_endpoints(ctx, endpoints, invocations or {}, configs)
 
 
+def hourly(*hours_ago: int, value: float = 5.0) -> dict:
+    return {NOW.replace(minute=0) - timedelta(hours=h): value for h in hours_ago}
+
+
+def test_an_endpoint_used_within_the_week_is_not_unused(ctx):
+    ep = endpoint("ep")
+    assert judge(ctx, [ep], {("ep", "AllTraffic"): 0.0}) != []
+    weekly = {("ep", "AllTraffic"): hourly(70)}
+    assert ue.find_unused_endpoints(ctx, [ep], {("ep", "AllTraffic"): 0.0}, {"ep-config": config_for(ep)}, weekly) == []
+
+
+def test_traffic_older_than_the_week_leaves_the_endpoint_unused(ctx):
+    ep = endpoint("ep")
+    weekly = {("ep", "AllTraffic"): hourly(24 * 7 + 1)}
+    [finding] = ue.find_unused_endpoints(ctx, [ep], {("ep", "AllTraffic"): 0.0}, {"ep-config": config_for(ep)}, weekly)
+    assert finding.name == "ep"
+
+
+def test_a_lookback_of_a_week_or_more_needs_no_weekly_check(ctx):
+    ctx.settings = ctx.settings.model_copy(update={"endpoint_lookback_hours": 24 * 8})
+    ep = endpoint("ep")
+    weekly = {("ep", "AllTraffic"): hourly(70)}  # cannot happen with 0 in 8 days; ignored anyway
+    [finding] = ue.find_unused_endpoints(ctx, [ep], {}, {"ep-config": config_for(ep)}, weekly)
+    assert finding.evidence["summary"] == "0 invocations in 192 h"
+
+
 CASES = [
     ("idle with one instance", [endpoint("ep")], {("ep", "AllTraffic"): 0.0}, ["ep"]),
     ("idle without any metric series", [endpoint("ep")], {}, ["ep"]),
@@ -127,7 +153,7 @@ def test_evidence_gives_invocations_per_variant_the_lookback_and_the_age(ctx):
     ep = endpoint("ep", instances("a", 1), instances("b", 1))
     [finding] = judge(ctx, [ep], {("ep", "a"): 0.0})
     assert finding.evidence["invocations_by_variant"] == {"a": 0.0, "b": 0.0}
-    assert finding.evidence["summary"] == "0 invocations in 48 h"
+    assert finding.evidence["summary"] == "0 invocations in 48 h and none in the last 7 days"
     assert finding.evidence["lookback_hours"] == 48
     assert finding.evidence["endpoint_age"] == "10 d"
     assert [v["metric_series_listed"] for v in finding.evidence["variants"]] == [True, False]
@@ -153,6 +179,8 @@ def decoy_fleet(fleet, now):
     fleet.endpoint("ep-traffic-days-ago", created=old)
     fleet.invocations("ep-traffic-days-ago", now - timedelta(days=3), 40)
     fleet.invocations("ep-traffic-days-ago", now - timedelta(days=6), 40)
+    fleet.endpoint("ep-traffic-ten-days-ago", created=now - timedelta(days=12))
+    fleet.invocations("ep-traffic-ten-days-ago", now - timedelta(days=10), 40)
     fleet.endpoint("ep-explicit-zeros", created=old, instance_count=2)
     for hours in (1, 20, 40):
         fleet.invocations("ep-explicit-zeros", now - timedelta(hours=hours), 0)
@@ -181,14 +209,14 @@ def test_the_scan_flags_only_idle_billable_endpoints_among_decoys(decoy_fleet, c
     result = scan_endpoints(client_factory, settings, now)
     assert result.errors == []
     assert sorted(f.name for f in result.findings) == [
-        "ep-explicit-zeros", "ep-protected", "ep-serverless-pc", "ep-traffic-days-ago",
+        "ep-explicit-zeros", "ep-protected", "ep-serverless-pc", "ep-traffic-ten-days-ago",
     ]
     by_name = {f.name: f for f in result.findings}
     assert by_name["ep-protected"].protected is True
     assert by_name["ep-explicit-zeros"].est_monthly_cost_usd == round(0.23 * 730 * 2, 2)
     assert by_name["ep-explicit-zeros"].evidence["variants"][0]["metric_series_listed"] is True
-    assert by_name["ep-traffic-days-ago"].evidence["invocations_by_variant"] == {"AllTraffic": 0.0}
-    assert by_name["ep-traffic-days-ago"].arn.endswith(":endpoint/ep-traffic-days-ago")
+    assert by_name["ep-traffic-ten-days-ago"].evidence["invocations_by_variant"] == {"AllTraffic": 0.0}
+    assert by_name["ep-traffic-ten-days-ago"].arn.endswith(":endpoint/ep-traffic-ten-days-ago")
 
 
 def test_requests_stay_at_the_lower_bound(decoy_fleet, moto_server, client_factory, settings, now):
@@ -198,10 +226,11 @@ def test_requests_stay_at_the_lower_bound(decoy_fleet, moto_server, client_facto
     recorded = recorder.stop()
     calls = Counter(r.operation for r in recorded)
     assert [r.params["MaxResults"] for r in recorded if r.operation == "Search"] == [100]
-    # 1 Search page, 1 ListMetrics page, 1 GetMetricData batch, and a config for each idle
-    # endpoint only: the 4 findings plus the async one (whose config is what rules it out).
+    # 1 Search page, 1 ListMetrics page, 1 GetMetricData batch for the lookback and 1 hourly
+    # batch for the week of idle endpoints, and a config for each idle endpoint only: the 4
+    # findings, the intermittent one and the async one (whose config is what rules it out).
     assert calls == Counter(
-        GetCallerIdentity=1, Search=1, ListMetrics=1, GetMetricData=1, DescribeEndpointConfig=5
+        GetCallerIdentity=1, Search=1, ListMetrics=1, GetMetricData=2, DescribeEndpointConfig=6
     )
 
 
