@@ -105,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument("words", nargs="*", help="list | add <notebook> weekdays 09:00-18:00 [tz] | remove <id>")
 
     report = command("report", "the weekly report: spend, realised savings, Savings Plans")
-    report.add_argument("--weeks", type=_int_between(1, 52), default=4, help="full weeks of spend to show (1-52)")
+    report.add_argument("--weeks", type=int, default=4, help="full weeks of spend to show (1-52)")
     report.add_argument("--format", choices=("table", "json"), default="table",
                         help="a table for people (default) or JSON for scripts")
     report.add_argument("--png", metavar="FILE", help="also write the charts as PNG (FILE, FILE-savings)")

@@ -19,7 +19,7 @@ from bot.models import FindingKind
 # database lives, how patient botocore is). Everything else counts, including settings added
 # later: a new threshold makes the cache stricter by default, never wrongly lenient.
 NOT_SCOPE_PREFIXES = (
-    "slack_", "digest_", "approver", "required_approvals", "allow_self_approval", "request_ttl_",
+    "slack_", "digest_", "report_", "approver", "required_approvals", "allow_self_approval", "request_ttl_",
     "dry_run", "schedules_", "timezone", "cache_", "db_path", "scan_max_workers", "aws_",
 )
 
