@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     regions: Annotated[list[str], NoDecode] = ["us-east-1"]
     accounts: Annotated[list[AccountTarget], NoDecode] = []
     external_id: str | None = None
+    # --- acting (bot.actions.roles): a role of its own, never the read role unless told so ----
+    action_roles: Annotated[list[AccountTarget], NoDecode] = []
+    action_role_name: str | None = Field(None, pattern=r"^[\w+=,.@-]{1,64}$")
+    act_with_scan_identity: bool = False
     scan_max_workers: int = Field(8, ge=1, le=64)
     # botocore retries a timed-out call: a hung endpoint costs at most timeout × attempts.
     aws_max_attempts: int = Field(8, ge=1, le=20, validation_alias=AliasChoices("AWS_MAX_ATTEMPTS"))
@@ -181,7 +185,7 @@ class Settings(BaseSettings):
     def _lists(cls, value: Any) -> Any:
         return _split_commas(value)
 
-    @field_validator("accounts", mode="before")
+    @field_validator("accounts", "action_roles", mode="before")
     @classmethod
     def _accounts(cls, value: Any) -> Any:
         items = _split_commas(value)

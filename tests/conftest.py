@@ -44,6 +44,8 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # moto answers the APIs it lacks (CloudTrail LookupEvents, Studio apps) with HTTP 500, which
     # botocore retries with back-off: two attempts keep that honest without the wait.
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+    # moto has one identity: tests act with it unless they test the action roles themselves.
+    monkeypatch.setenv("SMBOT_ACT_WITH_SCAN_IDENTITY", "true")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
     monkeypatch.chdir(tmp_path)

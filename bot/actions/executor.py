@@ -46,9 +46,10 @@ from bot.actions.models import (
     ResourceKey,
     Vote,
 )
+from bot.actions.roles import action_clients_for, read_clients_for
 from bot.actions.store import RequestStore
 from bot.aws import actions
-from bot.aws.session import RegionClients, error_message
+from bot.aws.session import error_message
 from bot.models import Finding, ResourceType
 from bot.report.ledger import record_outcome
 from bot.services import Services
@@ -60,15 +61,9 @@ def requests_of(services: Services) -> RequestStore:
     return RequestStore(services.store)
 
 
-def clients_for(services: Services, key: ResourceKey) -> RegionClients:
-    """Clients for the resource's own account and region (AssumeRole when accounts are set)."""
-    targets = services.settings.account_targets()
-    if targets == [None]:
-        return RegionClients(services.clients, key.region, None)
-    for target in targets:
-        if target is not None and target.account_id == key.account_id:
-            return RegionClients(services.clients, key.region, target)
-    raise LookupError(f"account {key.account_id} is not in SMBOT_ACCOUNTS")
+# Reads before a request exists use the scan identity; the re-read, the change and the
+# reconciliation use the action role of the resource's account (bot.actions.roles).
+clients_for = read_clients_for
 
 
 def _dry(services: Services, request: ActionRequest) -> bool:
@@ -258,7 +253,7 @@ def run_request(services: Services, request_id: int, actor: str = "system") -> O
     key, dry = request.key, _dry(services, request)
     guard = actions.GUARDS[request.action]
     try:
-        clients = clients_for(services, key)
+        clients = action_clients_for(services, key)
         observation = actions.observe(clients, key, request.params)
         invocations = 0.0
         if request.action is ActionKind.DELETE_ENDPOINT and request.baseline:
@@ -343,7 +338,7 @@ def reconcile(services: Services, request: ActionRequest) -> Outcome:
     """A request found `executing` at start-up: read the resource, never re-run the action."""
     key = request.key
     try:
-        observation = actions.observe(clients_for(services, key), key, request.params)
+        observation = actions.observe(action_clients_for(services, key), key, request.params)
     except Exception as exc:
         return _outcome(
             request, OutcomeCode.ERROR, S.EXECUTING,

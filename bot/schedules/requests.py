@@ -101,21 +101,41 @@ def check_resource(services: Services, key: ResourceKey) -> str | None:
     return None
 
 
+# What the lookups below call, with the scan identity: the read policy grants them.
+LOOKUP_PERMISSIONS = [
+    "sagemaker:DescribeNotebookInstance",
+    "sagemaker:DescribeEndpoint",
+    "sagemaker:ListTags",
+]
+
+
+class ResourceLookupError(LookupError):
+    """The resource was not found, and some account-region could not even be looked in."""
+
+
 def find_resource(services: Services, name: str, resource_type: ResourceType) -> ResourceKey | None:
-    """The first account-region (in settings order) where a resource of that name exists."""
+    """The first account-region (in settings order) where a resource of that name exists.
+
+    None when it is in none of them; ResourceLookupError when it was not found and some
+    account-region could not be read (AccessDenied is not "no such notebook")."""
     settings = services.settings
+    failures: list[str] = []
     for target in settings.account_targets():
         for region in settings.regions:
-            key = ResourceKey(
-                account_id=services.clients.account_id(target, region), region=region,
-                resource_type=resource_type, name=name,
-            )
             try:
+                key = ResourceKey(
+                    account_id=services.clients.account_id(target, region), region=region,
+                    resource_type=resource_type, name=name,
+                )
                 state = actions.observe(executor.clients_for(services, key), key, {}).state
-            except Exception:
+            except Exception as exc:
+                where = target.account_id if target else "this account"
+                failures.append(f"{where} {region}: {error_message(exc)}")
                 continue
             if state != actions.ABSENT:
                 return key
+    if failures:
+        raise ResourceLookupError(f"{name} not found, and could not look in {'; '.join(failures)}")
     return None
 
 
