@@ -130,6 +130,9 @@ class Settings(BaseSettings):
     request_ttl_hours: float = Field(24, gt=0)
     dry_run: bool = False
     schedules_need_approval: bool = True
+    # --- lasting fixes: auto-stop lifecycle configuration on notebook instances -------------
+    auto_stop_idle_minutes: int = Field(60, ge=5, le=24 * 60)
+    auto_stop_ignore_connections: bool = False
 
     @classmethod
     def settings_customise_sources(

@@ -19,6 +19,7 @@ class FindingKind(StrEnum):
     STUDIO_IDLE_SHUTDOWN_OFF = "studio-idle-shutdown-off"
     UNUSED_ENDPOINT = "unused-endpoint"
     SPOT_ELIGIBLE_TRAINING_JOB = "spot-eligible-training-job"
+    OVERSIZED_NOTEBOOK = "oversized-notebook"
     INTERMITTENT_ENDPOINT = "intermittent-endpoint"
 
 

@@ -14,17 +14,21 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.actions import executor
+from bot.actions import executor, fix_steps, pending_fixes
 from bot.actions.messages import RequestMessages
 from bot.actions.models import ActionKind, DecisionCode, ResourceKey, Vote
-from bot.aws.actions import ACTIONS_BY_BUTTON
+from bot.aws.actions import ACTIONS_BY_BUTTON, RESTART_VERBS
 from bot.services import Services
 from handlers import approval_commands
 from handlers.approvers import ApproverDirectory
 from reports.ids import ActionId
 from reports.requests import offers_restore
 
-VERBS = {ActionId.STOP.value: "stop", ActionId.START.value: "start", ActionId.DELETE.value: "delete"}
+VERBS = {
+    ActionId.STOP.value: "stop", ActionId.START.value: "start", ActionId.DELETE.value: "delete",
+    ActionId.AUTO_STOP.value: "auto-stop", ActionId.AUTO_STOP_RESTART.value: "auto-stop-restart",
+    ActionId.ENABLE_IDLE_SHUTDOWN.value: "enable-idle-shutdown", ActionId.RESIZE.value: "resize",
+}
 
 
 def _ack(ack: Ack) -> None:
@@ -55,8 +59,11 @@ def register(app: App, services: Services) -> None:
             messages.ephemeral(client, channel, user, f"The bot cannot {verb} a {key.resource_type}.")
             return
         finding = requests.latest_finding(value)
+        params = executor.params_for(finding) | fix_steps.button_params(
+            services, action, restart_now=verb in RESTART_VERBS, finding=finding
+        )
         opened = executor.request_action(
-            services, action, value, user, params=executor.params_for(finding),
+            services, action, value, user, params=params,
             est_monthly_cost_usd=finding.est_monthly_cost_usd if finding else None,
         )
         if opened.request is None:
@@ -133,9 +140,36 @@ def register(app: App, services: Services) -> None:
                 " /sm-approvals.",
             )
 
+    def open_undo(body: dict[str, Any], client: WebClient) -> None:
+        user, channel, value, message = _click(body)
+        done = requests.get(int(value)) if value.isdigit() else None
+        if done is None:
+            messages.ephemeral(client, channel, user, "There is no change to undo here.")
+            return
+        opened = pending_fixes.open_undo(services, done, user)
+        if opened.request is None:
+            messages.ephemeral(client, channel, user, opened.refusal or "Nothing to undo.")
+            return
+        if not opened.created:
+            messages.ephemeral(
+                client, channel, user,
+                f"Undo request #{opened.request.id} is already open ({opened.request.state}).",
+            )
+            return
+        if not messages.post(
+            client, opened.request, done.channel or channel,
+            done.thread_ts or done.message_ts or message.get("ts"),
+        ):
+            messages.ephemeral(
+                client, channel, user,
+                f"Undo request #{opened.request.id} is open; approvers can find it with"
+                " /sm-approvals.",
+            )
+
     for action_id in VERBS:
         app.action(action_id)(ack=_ack, lazy=[open_from_item])
     app.action(ActionId.APPROVE.value)(ack=_ack, lazy=[decide(Vote.APPROVE)])
     app.action(ActionId.REJECT.value)(ack=_ack, lazy=[decide(Vote.REJECT)])
     app.action(ActionId.RESTORE.value)(ack=_ack, lazy=[open_restore])
+    app.action(ActionId.UNDO.value)(ack=_ack, lazy=[open_undo])
     approval_commands.register(app, services, directory)

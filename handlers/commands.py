@@ -78,7 +78,8 @@ class Listing:
 LISTINGS: dict[str, Listing] = {
     "/sm-idle": Listing(
         "Idle notebooks and Studio apps",
-        (FindingKind.IDLE_NOTEBOOK, FindingKind.IDLE_STUDIO_APP, FindingKind.STUDIO_IDLE_SHUTDOWN_OFF),
+        (FindingKind.IDLE_NOTEBOOK, FindingKind.IDLE_STUDIO_APP, FindingKind.STUDIO_IDLE_SHUTDOWN_OFF,
+         FindingKind.OVERSIZED_NOTEBOOK),
         "Looking for idle notebooks and Studio apps…",
     ),
     "/sm-endpoints": Listing(

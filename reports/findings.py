@@ -25,11 +25,15 @@ from reports.ids import ActionId
 
 # What a person may do about each kind, in button order. Snooze is offered for every kind.
 ACTIONS_BY_KIND: dict[FindingKind, tuple[ActionId, ...]] = {
-    FindingKind.IDLE_NOTEBOOK: (ActionId.STOP, ActionId.SCHEDULE, ActionId.SNOOZE),
+    FindingKind.IDLE_NOTEBOOK: (
+        ActionId.STOP, ActionId.SCHEDULE, ActionId.SNOOZE, ActionId.AUTO_STOP,
+        ActionId.AUTO_STOP_RESTART,
+    ),
     FindingKind.UNUSED_ENDPOINT: (ActionId.DELETE, ActionId.SCHEDULE, ActionId.SNOOZE),
     FindingKind.IDLE_STUDIO_APP: (ActionId.DELETE, ActionId.SNOOZE),
-    FindingKind.STUDIO_IDLE_SHUTDOWN_OFF: (ActionId.SNOOZE,),
+    FindingKind.STUDIO_IDLE_SHUTDOWN_OFF: (ActionId.ENABLE_IDLE_SHUTDOWN, ActionId.SNOOZE),
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: (ActionId.SNOOZE,),
+    FindingKind.OVERSIZED_NOTEBOOK: (ActionId.RESIZE, ActionId.SNOOZE),
     # used within the week: never offered Delete, only a schedule (FindingKind docs)
     FindingKind.INTERMITTENT_ENDPOINT: (ActionId.SCHEDULE, ActionId.SNOOZE),
 }
@@ -40,6 +44,7 @@ KIND_TITLES: dict[FindingKind, str] = {
     FindingKind.STUDIO_IDLE_SHUTDOWN_OFF: "Studio without idle shutdown",
     FindingKind.UNUSED_ENDPOINT: "Unused endpoints",
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: "Training jobs that could use Spot",
+    FindingKind.OVERSIZED_NOTEBOOK: "Oversized notebook instances",
     FindingKind.INTERMITTENT_ENDPOINT: "Endpoints idle most hours",
 }
 
@@ -140,7 +145,29 @@ BUTTON_TEXT: dict[ActionId, str] = {
     ActionId.DELETE: "Delete",
     ActionId.SCHEDULE: "Schedule",
     ActionId.SNOOZE: "Snooze",
+    ActionId.AUTO_STOP: "Auto-stop at next stop",
+    ActionId.AUTO_STOP_RESTART: "Auto-stop + restart now",
+    ActionId.ENABLE_IDLE_SHUTDOWN: "Enable idle shutdown",
+    ActionId.RESIZE: "Resize",
 }
+
+
+def _confirm_restart(finding: Finding) -> ConfirmObject:
+    change = "given the auto-stop lifecycle configuration"
+    if finding.kind == FindingKind.OVERSIZED_NOTEBOOK:
+        change = f"resized to {finding.evidence.get('suggested_instance_type', 'a smaller type')}"
+    return ConfirmObject(
+        title="Restart the notebook?",
+        text=truncate(
+            f"Once approved, *{escape(finding.name)}* is stopped, {escape(change)} and started"
+            " again: unsaved work and running kernels are lost.", 300,
+        ),
+        confirm="Ask for approval", deny="Cancel", style="danger",
+    )
+
+
+# Buttons that need a confirmation of their own (besides the destructive ones).
+CONFIRMS = {ActionId.AUTO_STOP_RESTART: _confirm_restart, ActionId.RESIZE: _confirm_restart}
 
 
 def buttons(finding: Finding) -> list[ButtonElement]:
@@ -158,7 +185,8 @@ def buttons(finding: Finding) -> list[ButtonElement]:
                 action_id=action.value,
                 value=finding.key[:BUTTON_VALUE_MAX],
                 style="danger" if action in DESTRUCTIVE else None,
-                confirm=_confirm(action, finding) if action in DESTRUCTIVE else None,
+                confirm=_confirm(action, finding) if action in DESTRUCTIVE
+                else CONFIRMS[action](finding) if action in CONFIRMS else None,
             )
         )
     return result

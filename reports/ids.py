@@ -18,6 +18,12 @@ class ActionId(StrEnum):
     APPROVE = "sm_approve"
     REJECT = "sm_reject"
     RESTORE = "sm_restore"
+    UNDO = "sm_undo"  # value: the id of the succeeded fix request to undo
+    # lasting fixes on digest items (value: the finding's key)
+    AUTO_STOP = "sm_auto_stop"  # attach at the notebook's next stop
+    AUTO_STOP_RESTART = "sm_auto_stop_restart"  # stop, attach, start again now
+    ENABLE_IDLE_SHUTDOWN = "sm_enable_idle_shutdown"  # Studio domain / user profile / space
+    RESIZE = "sm_resize"  # an oversized notebook: stop, change type, start
     # snooze list
     UNSNOOZE = "sm_unsnooze"
     # a schedule waiting for approval (value: the schedule id)

@@ -135,6 +135,20 @@ def request_blocks(
             text=f"Expires {request.expires_at:%Y-%m-%d %H:%M} UTC · needs {needed} approval"
             f"{'s' if needed != 1 else ''}"
         )]))
+    elif offers_undo(request):
+        blocks.append(ActionsBlock(block_id=f"request-actions:{request.id}", elements=[
+            ButtonElement(
+                text="Undo", action_id=ActionId.UNDO.value, value=value,
+                confirm=ConfirmObject(
+                    title="Undo this change?",
+                    text=truncate(
+                        f"This asks for approval to put back what request #{request.id} replaced"
+                        f" on *{escape(request.key.name)}*.", 300
+                    ),
+                    confirm="Ask for approval", deny="Cancel",
+                ),
+            )
+        ]))
     elif offers_restore(request):
         blocks.append(ActionsBlock(block_id=f"request-actions:{request.id}", elements=[
             ButtonElement(
@@ -150,6 +164,11 @@ def request_blocks(
             )
         ]))
     return blocks
+
+
+def offers_undo(request: ActionRequest) -> bool:
+    """A succeeded lasting fix (auto-stop, idle shutdown, resize) can be put back."""
+    return request.action.undo is not None and request.state is S.SUCCEEDED and not request.dry_run
 
 
 def offers_restore(request: ActionRequest) -> bool:

@@ -19,6 +19,7 @@ KIND_TITLES = {
     FindingKind.STUDIO_IDLE_SHUTDOWN_OFF: "Studio idle shutdown off or too long",
     FindingKind.UNUSED_ENDPOINT: "Endpoints with no invocations",
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: "Training jobs that could use managed Spot",
+    FindingKind.OVERSIZED_NOTEBOOK: "Notebook instances on GPU or large types",
     FindingKind.INTERMITTENT_ENDPOINT: "Endpoints used this week but idle most hours",
 }
 

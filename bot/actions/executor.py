@@ -36,7 +36,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bot.actions import approvals
+from bot.actions import approvals, fix_steps
 from bot.actions.models import (
     ActionKind,
     ActionRequest,
@@ -137,7 +137,7 @@ def request_action(
     ):
         return refuse(f"no saved configuration to restore {key.name} from", "nothing-saved")
     blocked = actions.preflight(
-        action, key, observation, {}, services.settings.protected_tag_key
+        action, key, observation, {}, services.settings.protected_tag_key, params=params
     )
     if blocked is not None:
         return refuse(blocked[1], str(blocked[0]))
@@ -273,7 +273,7 @@ def run_request(services: Services, request_id: int, actor: str = "system") -> O
     )
     blocked = actions.preflight(
         request.action, key, observation, request.baseline, services.settings.protected_tag_key,
-        invocations,
+        invocations, params=request.params,
     )
     if blocked is not None:
         return _finish(services, request, S.FAILED, blocked[0], blocked[1], actor)
@@ -296,6 +296,15 @@ def run_request(services: Services, request_id: int, actor: str = "system") -> O
             services, request, S.SUCCEEDED, OutcomeCode.DONE,
             f"would {what} (nothing was changed)", actor, ran=True,
         )
+    if request.action in fix_steps.FIX_ACTIONS:
+        fix_steps.save_before(services, request, observation)
+        later = fix_steps.defer(services, request, observation)
+        if later is not None:
+            requests.audit(
+                now=services.clock(), actor=actor, event="deferred", request=request,
+                from_state=S.EXECUTING, to_state=S.EXECUTING, outcome=guard.operation, detail=later,
+            )
+            return _finish(services, request, S.SUCCEEDED, OutcomeCode.DONE, later, actor, ran=True)
     try:
         if request.action is ActionKind.DELETE_ENDPOINT:
             snapshot = actions.snapshot_endpoint(clients, key.name)
@@ -327,7 +336,7 @@ def run_request(services: Services, request_id: int, actor: str = "system") -> O
         ActionKind.DELETE_ENDPOINT: f"deleted endpoint {key.name} (configuration saved)",
         ActionKind.DELETE_STUDIO_APP: f"deleted Studio app {key.name}",
         ActionKind.RESTORE_ENDPOINT: f"restored endpoint {key.name} from its saved configuration",
-    }[request.action]
+    }.get(request.action) or fix_steps.done_message(request, observation.state)
     return _finish(
         services, request, S.SUCCEEDED, OutcomeCode.DONE, done, actor,
         ran=True, aws_request_id=aws_id,

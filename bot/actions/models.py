@@ -21,6 +21,11 @@ class ActionKind(StrEnum):
     DELETE_ENDPOINT = "delete-endpoint"
     DELETE_STUDIO_APP = "delete-studio-app"
     RESTORE_ENDPOINT = "restore-endpoint"
+    INSTALL_AUTO_STOP = "install-auto-stop"
+    RESTORE_LIFECYCLE_CONFIG = "restore-lifecycle-config"
+    ENABLE_IDLE_SHUTDOWN = "enable-idle-shutdown"
+    RESTORE_IDLE_SETTINGS = "restore-idle-settings"
+    RESIZE_NOTEBOOK = "resize-notebook"
 
     @property
     def verb(self) -> str:
@@ -30,11 +35,25 @@ class ActionKind(StrEnum):
             ActionKind.DELETE_ENDPOINT: "delete endpoint",
             ActionKind.DELETE_STUDIO_APP: "delete Studio app",
             ActionKind.RESTORE_ENDPOINT: "restore endpoint",
+            ActionKind.INSTALL_AUTO_STOP: "install auto-stop on notebook",
+            ActionKind.RESTORE_LIFECYCLE_CONFIG: "restore the lifecycle configuration of notebook",
+            ActionKind.ENABLE_IDLE_SHUTDOWN: "enable idle shutdown on",
+            ActionKind.RESTORE_IDLE_SETTINGS: "restore the idle settings of",
+            ActionKind.RESIZE_NOTEBOOK: "resize notebook",
         }[self]
 
     @property
     def destructive(self) -> bool:
         return self in (ActionKind.DELETE_ENDPOINT, ActionKind.DELETE_STUDIO_APP)
+
+    @property
+    def undo(self) -> ActionKind | None:
+        """The action that puts back what this one replaced (offered as Undo once it succeeded)."""
+        return {
+            ActionKind.INSTALL_AUTO_STOP: ActionKind.RESTORE_LIFECYCLE_CONFIG,
+            ActionKind.ENABLE_IDLE_SHUTDOWN: ActionKind.RESTORE_IDLE_SETTINGS,
+            ActionKind.RESIZE_NOTEBOOK: ActionKind.RESIZE_NOTEBOOK,  # back to the saved type
+        }.get(self)
 
 
 class RequestState(StrEnum):

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from bot.actions.models import ActionKind, OutcomeCode, ResourceKey
+from bot.aws import notebook_fixes, studio_idle_settings
 from bot.aws.session import request_id
 from bot.models import ResourceType
 
@@ -37,6 +38,8 @@ PERMISSIONS: list[str] = [
     "sagemaker:ListTags",
     "sagemaker:AddTags",
     "cloudwatch:GetMetricStatistics",
+    *notebook_fixes.PERMISSIONS,
+    *studio_idle_settings.PERMISSIONS,
 ]
 
 Clients = Callable[[str], Any]
@@ -74,6 +77,27 @@ GUARDS: dict[ActionKind, Guard] = {
         ResourceType.ENDPOINT, "CreateEndpoint",
         frozenset({ABSENT}), frozenset({"InService", "Creating", "Updating"}),
     ),
+    # UpdateNotebookInstance needs Stopped; InService is stopped and restarted, or deferred.
+    # "Already done" is read from the attached configuration (notebook_fixes.preflight).
+    ActionKind.INSTALL_AUTO_STOP: Guard(
+        ResourceType.NOTEBOOK_INSTANCE, "UpdateNotebookInstance",
+        frozenset({"InService", "Stopped"}), frozenset(),
+    ),
+    ActionKind.RESTORE_LIFECYCLE_CONFIG: Guard(
+        ResourceType.NOTEBOOK_INSTANCE, "UpdateNotebookInstance",
+        frozenset({"InService", "Stopped"}), frozenset(),
+    ),
+    ActionKind.RESIZE_NOTEBOOK: Guard(
+        ResourceType.NOTEBOOK_INSTANCE, "UpdateNotebookInstance",
+        frozenset({"InService", "Stopped"}), frozenset(),
+    ),
+    # At a user profile or space the call is UpdateUserProfile / UpdateSpace (same policy).
+    ActionKind.ENABLE_IDLE_SHUTDOWN: Guard(
+        ResourceType.STUDIO_DOMAIN, "UpdateDomain", frozenset({"InService"}), frozenset(),
+    ),
+    ActionKind.RESTORE_IDLE_SETTINGS: Guard(
+        ResourceType.STUDIO_DOMAIN, "UpdateDomain", frozenset({"InService"}), frozenset(),
+    ),
 }
 
 # What a click on an item button means for each resource type.
@@ -82,7 +106,14 @@ ACTIONS_BY_BUTTON: dict[tuple[str, ResourceType], ActionKind] = {
     ("start", ResourceType.NOTEBOOK_INSTANCE): ActionKind.START_NOTEBOOK,
     ("delete", ResourceType.ENDPOINT): ActionKind.DELETE_ENDPOINT,
     ("delete", ResourceType.STUDIO_APP): ActionKind.DELETE_STUDIO_APP,
+    ("auto-stop", ResourceType.NOTEBOOK_INSTANCE): ActionKind.INSTALL_AUTO_STOP,
+    ("auto-stop-restart", ResourceType.NOTEBOOK_INSTANCE): ActionKind.INSTALL_AUTO_STOP,
+    ("resize", ResourceType.NOTEBOOK_INSTANCE): ActionKind.RESIZE_NOTEBOOK,
+    **{("enable-idle-shutdown", t): ActionKind.ENABLE_IDLE_SHUTDOWN
+       for t in studio_idle_settings.RESOURCE_TYPES},
 }
+# Buttons that also say "do it now, restarting what has to be restarted".
+RESTART_VERBS = frozenset({"auto-stop-restart", "resize"})
 
 _NOT_FOUND_CODES = {"ResourceNotFound", "ResourceNotFoundException"}
 
@@ -104,6 +135,8 @@ class Observation:
     activity: str | None = None  # the idleness marker compared with the request's baseline
     arn: str | None = None
     variants: tuple[str, ...] = ()
+    # What the action-specific checks read (a notebook's lifecycle config and instance type).
+    details: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 def studio_app_params(name: str, params: dict[str, Any]) -> dict[str, str]:
@@ -147,14 +180,23 @@ def observe(clients: Clients, key: ResourceKey, params: dict[str, Any]) -> Obser
         if key.resource_type is ResourceType.NOTEBOOK_INSTANCE:
             nb = sm.describe_notebook_instance(NotebookInstanceName=key.name)
             arn = nb.get("NotebookInstanceArn")
+            details = {
+                "lifecycle_config": nb.get("NotebookInstanceLifecycleConfigName"),
+                "instance_type": nb.get("InstanceType"),
+            }
             return Observation(
-                nb["NotebookInstanceStatus"], _tags(sm, arn), _stamp(nb.get("LastModifiedTime")), arn
+                nb["NotebookInstanceStatus"], _tags(sm, arn), _stamp(nb.get("LastModifiedTime")), arn,
+                details=details,
             )
         if key.resource_type is ResourceType.ENDPOINT:
             ep = sm.describe_endpoint(EndpointName=key.name)
             arn = ep.get("EndpointArn")
             variants = tuple(v["VariantName"] for v in ep.get("ProductionVariants", []))
             return Observation(ep["EndpointStatus"], _tags(sm, arn), None, arn, variants)
+        if key.resource_type in studio_idle_settings.RESOURCE_TYPES:
+            record, details = studio_idle_settings.details_of(sm, key)
+            arn = record.get(studio_idle_settings.ARN_KEYS[key.resource_type])
+            return Observation(record["Status"], _tags(sm, arn), None, arn, details=details)
         if key.resource_type is ResourceType.STUDIO_APP:
             app = sm.describe_app(**studio_app_params(key.name, params))
             arn = app.get("AppArn")
@@ -216,6 +258,7 @@ def preflight(
     baseline: dict[str, Any],
     protected_tag_key: str,
     invocations: float = 0.0,
+    params: dict[str, Any] | None = None,
 ) -> tuple[OutcomeCode, str] | None:
     """Why acting now would be wrong, or None when it is still right. Pure."""
     guard = GUARDS[action]
@@ -246,6 +289,10 @@ def preflight(
             f"{what} served {invocations:g} invocations since the request: no longer idle,"
             " nothing changed"
         )
+    if action in notebook_fixes.NOTEBOOK_UPDATES:
+        return notebook_fixes.preflight(action, key, state, observation.details, params or {})
+    if action in studio_idle_settings.STUDIO_SETTINGS_ACTIONS:
+        return studio_idle_settings.preflight(action, key, observation.details, params or {})
     return None
 
 
@@ -285,6 +332,10 @@ def perform(
 ) -> str | None:
     """Make the one mutating call (two for a restore whose config was deleted too).
     Returns the AWS request id of the call that matters."""
+    if action in notebook_fixes.NOTEBOOK_UPDATES:
+        return notebook_fixes.perform(clients, action, key, params)
+    if action in studio_idle_settings.STUDIO_SETTINGS_ACTIONS:
+        return studio_idle_settings.perform(clients, action, key, params)
     sm = clients("sagemaker")
     if action is ActionKind.STOP_NOTEBOOK:
         return request_id(sm.stop_notebook_instance(NotebookInstanceName=key.name))

@@ -22,6 +22,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.actions.messages import install_request_jobs
+from bot.actions.pending_fixes import install_pending_jobs
 from bot.cron import parse_cron
 from bot.digest.job import run_digest_job
 from bot.digest.store import last_post
@@ -88,6 +89,7 @@ def install_digest_job(scheduler: BackgroundScheduler, services: Services, clien
 JOB_INSTALLERS: list[JobInstaller] = [install_digest_job]
 JOB_INSTALLERS.append(install_schedule_jobs)
 JOB_INSTALLERS.append(install_request_jobs)
+JOB_INSTALLERS.append(install_pending_jobs)
 JOB_INSTALLERS.append(install_report_job)
 
 

@@ -12,7 +12,10 @@ import importlib
 
 from sqlite_utils import Migrations
 
-SCHEMA_MODULES = ("bot.actions.store", "bot.schedules.store", "bot.digest.store", "bot.report.store")
+SCHEMA_MODULES = (
+    "bot.actions.store", "bot.schedules.store", "bot.digest.store", "bot.report.store",
+    "bot.actions.fix_store",
+)
 
 _REGISTERED: list[Migrations] = []
 

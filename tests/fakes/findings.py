@@ -13,6 +13,7 @@ RESOURCE_TYPES = {
     FindingKind.STUDIO_IDLE_SHUTDOWN_OFF: ResourceType.STUDIO_DOMAIN,
     FindingKind.UNUSED_ENDPOINT: ResourceType.ENDPOINT,
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: ResourceType.TRAINING_JOB,
+    FindingKind.OVERSIZED_NOTEBOOK: ResourceType.NOTEBOOK_INSTANCE,
     FindingKind.INTERMITTENT_ENDPOINT: ResourceType.ENDPOINT,
 }
 REASONS = {
@@ -21,6 +22,7 @@ REASONS = {
     FindingKind.STUDIO_IDLE_SHUTDOWN_OFF: "Idle shutdown is off for the domain",
     FindingKind.UNUSED_ENDPOINT: "0 invocations in 48 h",
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: "Ran 6 h on demand without Spot",
+    FindingKind.OVERSIZED_NOTEBOOK: "GPU notebook InService 84 h of the last 7 d",
     FindingKind.INTERMITTENT_ENDPOINT: "Used Mon–Fri 09–18 UTC, idle 73% of hours",
 }
 DETECTED_AT = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)

@@ -372,3 +372,32 @@ def test_fifty_simultaneous_approve_clicks_over_http_stop_the_notebook_once(
     assert all("already approved by" in c.params["text"] for c in told)
     assert len(requests_of(services).votes(request.id)) == 1
     assert requests_of(services).get(request.id).state is S.SUCCEEDED
+
+
+def test_auto_stop_at_next_stop_is_approved_remembered_and_can_be_undone(
+    fleet, services, bolt_app, signed, slack_api, counter
+) -> None:
+    fleet.notebook("nb-1")
+    nb = finding(ResourceType.NOTEBOOK_INSTANCE, "nb-1", FindingKind.IDLE_NOTEBOOK, 36.5)
+    message = digest_with(services, nb)
+    assert {ActionId.AUTO_STOP, ActionId.AUTO_STOP_RESTART} <= set(buttons(message["blocks"]))
+    send(bolt_app, signed.click(
+        ActionId.AUTO_STOP, nb.key, user=REQUESTER, message=message, channel=CHANNEL
+    ))
+    posted = slack_api.wait_for("chat.postMessage")[0].params
+    assert "install auto-stop on notebook nb-1" in posted["text"]
+    request = requests_of(services).all()[0]
+    assert (request.action, request.params["restart_now"]) == ("install-auto-stop", False)
+    send(bolt_app, signed.click(ActionId.APPROVE, str(request.id), user=APPROVERS[0], channel=CHANNEL))
+    reply = slack_api.wait_for("chat.postMessage", 2)[1].params
+    assert "attached when a scan next sees it Stopped" in reply["text"]
+    assert counter.calls["StopNotebookInstance"] == 0  # nobody chose a restart
+    sm = fleet.clients("sagemaker")
+    assert sm.describe_notebook_instance(NotebookInstanceName="nb-1")["NotebookInstanceStatus"] == "InService"
+    message_ts = requests_of(services).get(request.id).message_ts
+    result = [c.params for c in slack_api.calls_to("chat.update") if c.params["ts"] == message_ts][-1]
+    assert buttons(result["blocks"])[ActionId.UNDO]["value"] == str(request.id)
+
+    send(bolt_app, signed.click(ActionId.UNDO, str(request.id), user=REQUESTER, channel=CHANNEL))
+    told = slack_api.wait_for("chat.postEphemeral")[0].params
+    assert "still waiting for nb-1 to stop: cancelled" in told["text"]

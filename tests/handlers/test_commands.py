@@ -136,7 +136,9 @@ def test_items_in_answers_carry_buttons_with_the_finding_key(http_app, signed, s
     signed.command("/sm-idle").post(http_app)
 
     actions = [b for b in answer_of(slack_api)["blocks"] if b["type"] == "actions"]
-    assert {e["action_id"] for e in actions[0]["elements"]} == {ActionId.STOP, ActionId.SCHEDULE, ActionId.SNOOZE}
+    assert {e["action_id"] for e in actions[0]["elements"]} == {
+        ActionId.STOP, ActionId.SCHEDULE, ActionId.SNOOZE, ActionId.AUTO_STOP, ActionId.AUTO_STOP_RESTART
+    }
     assert {e["value"] for e in actions[0]["elements"]} == {item.key}
 
 

@@ -14,11 +14,13 @@ from tests.fakes.findings import finding
 @pytest.mark.parametrize(
     ("kind", "actions"),
     [
-        (FindingKind.IDLE_NOTEBOOK, [ActionId.STOP, ActionId.SCHEDULE, ActionId.SNOOZE]),
+        (FindingKind.IDLE_NOTEBOOK, [ActionId.STOP, ActionId.SCHEDULE, ActionId.SNOOZE,
+                                     ActionId.AUTO_STOP, ActionId.AUTO_STOP_RESTART]),
         (FindingKind.UNUSED_ENDPOINT, [ActionId.DELETE, ActionId.SCHEDULE, ActionId.SNOOZE]),
         (FindingKind.IDLE_STUDIO_APP, [ActionId.DELETE, ActionId.SNOOZE]),
-        (FindingKind.STUDIO_IDLE_SHUTDOWN_OFF, [ActionId.SNOOZE]),
+        (FindingKind.STUDIO_IDLE_SHUTDOWN_OFF, [ActionId.ENABLE_IDLE_SHUTDOWN, ActionId.SNOOZE]),
         (FindingKind.SPOT_ELIGIBLE_TRAINING_JOB, [ActionId.SNOOZE]),
+        (FindingKind.OVERSIZED_NOTEBOOK, [ActionId.RESIZE, ActionId.SNOOZE]),
     ],
 )
 def test_each_kind_offers_the_buttons_it_allows(kind, actions):
@@ -31,7 +33,7 @@ def test_every_button_carries_the_finding_key():
     assert {b.value for b in buttons(item)} == {item.key}
 
 
-def test_stop_and_delete_ask_for_confirmation_and_the_others_do_not():
+def test_stop_delete_and_restarting_fixes_ask_for_confirmation_and_the_others_do_not():
     confirmed = {
         b.action_id
         for kind in FindingKind
@@ -39,7 +41,9 @@ def test_stop_and_delete_ask_for_confirmation_and_the_others_do_not():
         if b.to_dict().get("confirm")
     }
 
-    assert confirmed == {ActionId.STOP, ActionId.DELETE}
+    assert confirmed == {
+        ActionId.STOP, ActionId.DELETE, ActionId.AUTO_STOP_RESTART, ActionId.RESIZE
+    }
 
 
 def test_endpoints_schedule_button_says_delete_at():

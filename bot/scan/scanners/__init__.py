@@ -13,6 +13,7 @@ from bot.scan.scanners import (
     idle_notebooks,
     idle_studio_apps,
     intermittent_endpoints,
+    oversized_notebooks,
     spot_training,
     studio_idle_shutdown,
     unused_endpoints,
@@ -24,5 +25,6 @@ SCANNERS: dict[FindingKind, ModuleType] = {
     FindingKind.STUDIO_IDLE_SHUTDOWN_OFF: studio_idle_shutdown,
     FindingKind.UNUSED_ENDPOINT: unused_endpoints,
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: spot_training,
+    FindingKind.OVERSIZED_NOTEBOOK: oversized_notebooks,
     FindingKind.INTERMITTENT_ENDPOINT: intermittent_endpoints,
 }

@@ -16,7 +16,7 @@ import pytest
 from botocore.stub import Stubber
 
 from bot.actions.models import ActionKind, ResourceKey
-from bot.aws import actions
+from bot.aws import actions, notebook_fixes, studio_idle_settings
 from bot.aws.session import ClientFactory, RegionClients
 from bot.demo.moto_fleet import MotoFleet
 from bot.models import ResourceType
@@ -120,7 +120,10 @@ def test_every_permission_of_the_action_policy_is_used_by_a_call(recorded) -> No
     recorder, clients, fleet = recorded
     _exercise_actions(clients, fleet)
     _exercise_studio_app(recorder)
-    unused = granted("action-policy.json") - recorder.permissions - IMPLICIT
+    # The notebook fixes and Studio idle-shutdown settings declare their own permissions next to
+    # their calls (moto lacks UpdateNotebookInstance and the Studio updates); the rest is run here.
+    declared_elsewhere = set(notebook_fixes.PERMISSIONS) | set(studio_idle_settings.PERMISSIONS)
+    unused = granted("action-policy.json") - recorder.permissions - IMPLICIT - declared_elsewhere
     assert not unused, f"granted but never called: {unused}"
 
 
@@ -129,7 +132,9 @@ def test_the_action_policy_is_what_the_actions_declare() -> None:
 
 
 def test_mutations_are_scoped_to_sagemaker_arns_and_denied_on_protected_resources() -> None:
-    mutating = {p for p in actions.PERMISSIONS if p.split(":")[1].startswith(("Stop", "Start", "Delete"))}
+    mutating = {
+        p for p in actions.PERMISSIONS if p.split(":")[1].startswith(("Stop", "Start", "Delete", "Update"))
+    }
     for statement in statements("action-policy.json"):
         actions_of = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         if mutating & set(actions_of):
