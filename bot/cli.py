@@ -121,6 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
+        import importlib.util
+
+        if importlib.util.find_spec("moto") is None:  # production installs leave the emulator out
+            raise UsageError("the demo needs its AWS emulator: pip install 'sm-cost-bot[demo]'"
+                             " (from a checkout: pip install '.[demo]')")
         from bot.demo.command import run_demo
 
         return run_demo(fmt=args.format)
