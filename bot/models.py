@@ -21,6 +21,8 @@ class FindingKind(StrEnum):
     SPOT_ELIGIBLE_TRAINING_JOB = "spot-eligible-training-job"
     OVERSIZED_NOTEBOOK = "oversized-notebook"
     INTERMITTENT_ENDPOINT = "intermittent-endpoint"
+    ORPHANED_ENDPOINT = "orphaned-endpoint"
+    IDLE_ASYNC_ENDPOINT = "idle-async-endpoint"
 
 
 class ResourceType(StrEnum):

@@ -84,7 +84,12 @@ LISTINGS: dict[str, Listing] = {
     ),
     "/sm-endpoints": Listing(
         "Unused and intermittent endpoints",
-        (FindingKind.UNUSED_ENDPOINT, FindingKind.INTERMITTENT_ENDPOINT),
+        (
+            FindingKind.UNUSED_ENDPOINT,
+            FindingKind.INTERMITTENT_ENDPOINT,
+            FindingKind.ORPHANED_ENDPOINT,
+            FindingKind.IDLE_ASYNC_ENDPOINT,
+        ),
         "Looking for unused endpoints…",
     ),
     "/sm-spot": Listing(

@@ -36,6 +36,13 @@ ACTIONS_BY_KIND: dict[FindingKind, tuple[ActionId, ...]] = {
     FindingKind.OVERSIZED_NOTEBOOK: (ActionId.RESIZE, ActionId.SNOOZE),
     # used within the week: never offered Delete, only a schedule (FindingKind docs)
     FindingKind.INTERMITTENT_ENDPOINT: (ActionId.SCHEDULE, ActionId.SNOOZE),
+    FindingKind.ORPHANED_ENDPOINT: (ActionId.DELETE, ActionId.SNOOZE),
+    FindingKind.IDLE_ASYNC_ENDPOINT: (ActionId.SNOOZE,),  # the fix is autoscaling to 0, a setting
+}
+
+# What a confirm dialog must add for a kind, beyond "nothing happens until an approver approves".
+CONFIRM_NOTES: dict[FindingKind, str] = {
+    FindingKind.ORPHANED_ENDPOINT: "Its endpoint configuration was deleted: there is no Restore.",
 }
 
 KIND_TITLES: dict[FindingKind, str] = {
@@ -46,6 +53,8 @@ KIND_TITLES: dict[FindingKind, str] = {
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: "Training jobs that could use Spot",
     FindingKind.OVERSIZED_NOTEBOOK: "Oversized notebook instances",
     FindingKind.INTERMITTENT_ENDPOINT: "Endpoints idle most hours",
+    FindingKind.ORPHANED_ENDPOINT: "Endpoints whose config was deleted",
+    FindingKind.IDLE_ASYNC_ENDPOINT: "Idle asynchronous endpoints",
 }
 
 DESTRUCTIVE = {ActionId.STOP, ActionId.DELETE}
@@ -131,7 +140,8 @@ def _confirm(action: ActionId, finding: Finding) -> ConfirmObject:
         title=f"{verb} {finding.resource_type}?"[:100],
         text=truncate(
             f"This asks for approval to {verb.lower()} *{escape(finding.name)}* in "
-            f"{finding.account_id} / {finding.region}. Nothing happens until an approver approves.",
+            f"{finding.account_id} / {finding.region}. Nothing happens until an approver approves."
+            + (f" {CONFIRM_NOTES[finding.kind]}" if finding.kind in CONFIRM_NOTES else ""),
             300,
         ),
         confirm=verb,

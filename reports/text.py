@@ -21,6 +21,8 @@ KIND_TITLES = {
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: "Training jobs that could use managed Spot",
     FindingKind.OVERSIZED_NOTEBOOK: "Notebook instances on GPU or large types",
     FindingKind.INTERMITTENT_ENDPOINT: "Endpoints used this week but idle most hours",
+    FindingKind.ORPHANED_ENDPOINT: "Idle endpoints whose endpoint config was deleted",
+    FindingKind.IDLE_ASYNC_ENDPOINT: "Asynchronous endpoints idle with an empty queue",
 }
 
 

@@ -46,9 +46,11 @@ from bot.actions.models import (
     ResourceKey,
     Vote,
 )
+from bot.actions.notebook_guard import used_since
 from bot.actions.roles import action_clients_for, read_clients_for
 from bot.actions.store import RequestStore
 from bot.aws import actions
+from bot.aws.inference_components import endpoint_components
 from bot.aws.session import error_message
 from bot.models import Finding, ResourceType
 from bot.report.ledger import record_outcome
@@ -256,9 +258,17 @@ def run_request(services: Services, request_id: int, actor: str = "system") -> O
         clients = action_clients_for(services, key)
         observation = actions.observe(clients, key, request.params)
         invocations = 0.0
+        notebook_use = None
+        if request.action is ActionKind.STOP_NOTEBOOK and observation.state == "InService":
+            notebook_use = used_since(clients, key.name, request.created_at, services.clock())
         if request.action is ActionKind.DELETE_ENDPOINT and request.baseline:
+            components = (
+                endpoint_components(clients("sagemaker"), key.name)
+                if observation.state != actions.ABSENT else ()
+            )
             invocations = actions.invocations_since(
-                clients, key.name, observation.variants, request.created_at, services.clock()
+                clients, key.name, observation.variants, request.created_at, services.clock(),
+                components,
             )
     except Exception as exc:
         return _finish(
@@ -275,6 +285,11 @@ def run_request(services: Services, request_id: int, actor: str = "system") -> O
         request.action, key, observation, request.baseline, services.settings.protected_tag_key,
         invocations, params=request.params,
     )
+    if blocked is None and notebook_use is not None:
+        blocked = OutcomeCode.ACTIVE, (
+            f"{key.resource_type} {key.name} was used since the request ({notebook_use}): "
+            "no longer idle, nothing changed"
+        )
     if blocked is not None:
         return _finish(services, request, S.FAILED, blocked[0], blocked[1], actor)
     saved = None
@@ -308,9 +323,11 @@ def run_request(services: Services, request_id: int, actor: str = "system") -> O
     try:
         if request.action is ActionKind.DELETE_ENDPOINT:
             snapshot = actions.snapshot_endpoint(clients, key.name)
-            requests.save_deleted_endpoint(request.id, request.resource_key, snapshot, services.clock())
+            if snapshot["EndpointConfig"] is not None:
+                requests.save_deleted_endpoint(request.id, request.resource_key, snapshot, services.clock())
             requests.audit(
-                now=services.clock(), actor=actor, event="config-saved", request=request,
+                now=services.clock(), actor=actor, request=request,
+                event="config-saved" if snapshot["EndpointConfig"] is not None else "config-missing",
                 from_state=S.EXECUTING, to_state=S.EXECUTING,
                 outcome=snapshot["EndpointConfigName"],
             )

@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from bot.actions.models import ActionKind, OutcomeCode, ResourceKey
 from bot.aws import notebook_fixes, studio_idle_settings
+from bot.aws.metrics import component_series, series_dimensions
 from bot.aws.session import request_id
 from bot.models import ResourceType
 
@@ -38,6 +39,9 @@ PERMISSIONS: list[str] = [
     "sagemaker:ListTags",
     "sagemaker:AddTags",
     "cloudwatch:GetMetricStatistics",
+    "sagemaker:ListInferenceComponents",
+    "logs:DescribeLogStreams",  # the Stop guard re-reads the Jupyter log ...
+    "cloudtrail:LookupEvents",  # ... and presigned-URL events (bot/actions/notebook_guard.py)
     *notebook_fixes.PERMISSIONS,
     *studio_idle_settings.PERMISSIONS,
 ]
@@ -211,9 +215,15 @@ def observe(clients: Clients, key: ResourceKey, params: dict[str, Any]) -> Obser
 
 
 def invocations_since(
-    clients: Clients, endpoint: str, variants: tuple[str, ...], since: datetime, now: datetime
+    clients: Clients,
+    endpoint: str,
+    variants: tuple[str, ...],
+    since: datetime,
+    now: datetime,
+    components: tuple[str, ...] = (),
 ) -> float:
-    """Sum of Invocations over every variant (EndpointName and VariantName: AWS needs both)."""
+    """Sum of Invocations over every variant (EndpointName and VariantName: AWS needs both) and
+    every inference component (InferenceComponentName alone), the scan's own rule."""
     # Whole minutes (CloudWatch wants StartTime < EndTime at its one-second resolution); the
     # minute of the request counts as "since", which errs towards keeping the endpoint.
     start = since.replace(second=0, microsecond=0)
@@ -222,14 +232,12 @@ def invocations_since(
     end = start + timedelta(seconds=math.ceil(window_seconds / period) * period)
     cloudwatch = clients("cloudwatch")
     total = 0.0
-    for variant in variants:
+    series = [(endpoint, v) for v in variants] + [component_series(endpoint, c) for c in components]
+    for one in series:
         stats = cloudwatch.get_metric_statistics(
             Namespace="AWS/SageMaker",
             MetricName="Invocations",
-            Dimensions=[
-                {"Name": "EndpointName", "Value": endpoint},
-                {"Name": "VariantName", "Value": variant},
-            ],
+            Dimensions=series_dimensions(one),
             StartTime=start,
             EndTime=end,
             Period=period,
@@ -300,7 +308,13 @@ def snapshot_endpoint(clients: Clients, name: str) -> dict[str, Any]:
     """Everything a restore needs: endpoint config name, variants, tags, the full config."""
     sm = clients("sagemaker")
     endpoint = sm.describe_endpoint(EndpointName=name)
-    config = sm.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
+    try:
+        config = sm.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
+    except ClientError as exc:
+        if not _is_not_found(exc):
+            raise
+        # an orphaned endpoint: its config was deleted, so there is nothing to restore from
+        return {"EndpointName": name, "EndpointConfigName": endpoint["EndpointConfigName"], "EndpointConfig": None}
     config.pop("ResponseMetadata", None)
     return {
         "EndpointName": name,

@@ -10,6 +10,9 @@ Why this shape:
   `EndpointName` **and** `VariantName`.
 - Never `SEARCH()`/`METRICS()` expressions: moto answers them with nothing, which would make every
   endpoint look idle in tests.
+- Inference-component endpoints publish `Invocations` per component with the single dimension
+  `InferenceComponentName`; such a series is keyed `(endpoint, "inference-component:<name>")` so
+  one Series type carries both (a variant name cannot contain a colon).
 - One period as long as the lookback gives (about) one datapoint per series; every value
   returned is summed anyway, since CloudWatch may split the window at period boundaries.
 """
@@ -28,7 +31,35 @@ INVOCATIONS = "Invocations"
 VARIANT_DIMENSIONS = ("EndpointName", "VariantName")
 HOUR_SECONDS = 3600
 
-Series = tuple[str, str]  # (endpoint name, variant name)
+COMPONENT_DIMENSION = "InferenceComponentName"
+COMPONENT_PREFIX = "inference-component:"
+
+Series = tuple[str, str]  # (endpoint name, variant name or COMPONENT_PREFIX + component name)
+
+
+def component_series(endpoint: str, component: str) -> Series:
+    return endpoint, f"{COMPONENT_PREFIX}{component}"
+
+
+def endpoint_series(endpoint: str) -> Series:
+    """A series with the EndpointName dimension alone (async endpoints' backlog metrics)."""
+    return endpoint, ""
+
+
+def component_of(series: Series) -> str | None:
+    _, variant = series
+    return variant.removeprefix(COMPONENT_PREFIX) if variant.startswith(COMPONENT_PREFIX) else None
+
+
+def series_dimensions(series: Series) -> list[dict[str, str]]:
+    """The exact dimension set CloudWatch stores the series under."""
+    component = component_of(series)
+    if component is not None:
+        return [{"Name": COMPONENT_DIMENSION, "Value": component}]
+    endpoint, variant = series
+    if not variant:
+        return [{"Name": "EndpointName", "Value": endpoint}]
+    return [{"Name": "EndpointName", "Value": endpoint}, {"Name": "VariantName", "Value": variant}]
 
 
 class MetricDataError(Exception):
@@ -47,15 +78,18 @@ def query_id(index: int) -> str:
     return f"q{index}"
 
 
-def list_variant_series(
+def list_invocation_series(
     cloudwatch: Any, metric_name: str = INVOCATIONS, namespace: str = ENDPOINT_NAMESPACE
-) -> set[Series]:
-    """Every (endpoint, variant) series of `metric_name` with data in the last 14 days.
+) -> tuple[set[Series], set[str]]:
+    """(endpoint, variant) series and inference-component names of `metric_name` with data in
+    the last 14 days, from one ListMetrics walk.
 
-    Series whose dimension set is not exactly EndpointName + VariantName are skipped: they are
-    other aggregations and would not answer an exact-dimension query anyway.
+    Series whose dimension set is neither exactly EndpointName + VariantName nor exactly
+    InferenceComponentName are skipped: they are other aggregations (per instance, per
+    container) and would not answer an exact-dimension query anyway.
     """
     series: set[Series] = set()
+    components: set[str] = set()
     pages = cloudwatch.get_paginator("list_metrics").paginate(
         Namespace=namespace, MetricName=metric_name
     )
@@ -64,21 +98,26 @@ def list_variant_series(
             dims = {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])}
             if set(dims) == set(VARIANT_DIMENSIONS):
                 series.add((dims["EndpointName"], dims["VariantName"]))
-    return series
+            elif set(dims) == {COMPONENT_DIMENSION}:
+                components.add(dims[COMPONENT_DIMENSION])
+    return series, components
+
+
+def list_variant_series(
+    cloudwatch: Any, metric_name: str = INVOCATIONS, namespace: str = ENDPOINT_NAMESPACE
+) -> set[Series]:
+    """Every (endpoint, variant) series of `metric_name` with data in the last 14 days."""
+    return list_invocation_series(cloudwatch, metric_name, namespace)[0]
 
 
 def variant_query(index: int, series: Series, metric_name: str, period_seconds: int) -> dict:
-    endpoint, variant = series
     return {
         "Id": query_id(index),
         "MetricStat": {
             "Metric": {
                 "Namespace": ENDPOINT_NAMESPACE,
                 "MetricName": metric_name,
-                "Dimensions": [
-                    {"Name": "EndpointName", "Value": endpoint},
-                    {"Name": "VariantName", "Value": variant},
-                ],
+                "Dimensions": series_dimensions(series),
             },
             "Period": period_seconds,
             "Stat": "Sum",

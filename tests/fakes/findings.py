@@ -15,6 +15,8 @@ RESOURCE_TYPES = {
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: ResourceType.TRAINING_JOB,
     FindingKind.OVERSIZED_NOTEBOOK: ResourceType.NOTEBOOK_INSTANCE,
     FindingKind.INTERMITTENT_ENDPOINT: ResourceType.ENDPOINT,
+    FindingKind.ORPHANED_ENDPOINT: ResourceType.ENDPOINT,
+    FindingKind.IDLE_ASYNC_ENDPOINT: ResourceType.ENDPOINT,
 }
 REASONS = {
     FindingKind.IDLE_NOTEBOOK: "No activity for 3 d 4 h (last: status change)",
@@ -24,6 +26,8 @@ REASONS = {
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: "Ran 6 h on demand without Spot",
     FindingKind.OVERSIZED_NOTEBOOK: "GPU notebook InService 84 h of the last 7 d",
     FindingKind.INTERMITTENT_ENDPOINT: "Used Mon–Fri 09–18 UTC, idle 73% of hours",
+    FindingKind.ORPHANED_ENDPOINT: "Endpoint config deleted; 0 invocations in 48 h",
+    FindingKind.IDLE_ASYNC_ENDPOINT: "0 requests processed in 48 h, empty queue",
 }
 DETECTED_AT = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 

@@ -10,9 +10,11 @@ from types import ModuleType
 
 from bot.models import FindingKind
 from bot.scan.scanners import (
+    idle_async_endpoints,
     idle_notebooks,
     idle_studio_apps,
     intermittent_endpoints,
+    orphaned_endpoints,
     oversized_notebooks,
     spot_training,
     studio_idle_shutdown,
@@ -27,4 +29,6 @@ SCANNERS: dict[FindingKind, ModuleType] = {
     FindingKind.SPOT_ELIGIBLE_TRAINING_JOB: spot_training,
     FindingKind.OVERSIZED_NOTEBOOK: oversized_notebooks,
     FindingKind.INTERMITTENT_ENDPOINT: intermittent_endpoints,
+    FindingKind.ORPHANED_ENDPOINT: orphaned_endpoints,
+    FindingKind.IDLE_ASYNC_ENDPOINT: idle_async_endpoints,
 }

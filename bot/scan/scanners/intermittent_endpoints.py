@@ -19,18 +19,15 @@ from typing import Any
 from bot.aws.metrics import Series
 from bot.models import Finding, FindingKind, ResourceType
 from bot.scan.scanners.base import ScanContext, make_finding, tags_to_dict
-from bot.scan.scanners.unused_endpoints import (
-    PERMISSIONS as ENDPOINT_PERMISSIONS,
-)
-from bot.scan.scanners.unused_endpoints import (
-    EndpointUsage,
+from bot.scan.scanners.endpoint_capacity import (
+    component_evidence,
     endpoint_evidence,
     idle_candidates,
     judgeable_config,
     priced_capacity,
-    shared_endpoint_usage,
-    weekly_shape_of,
 )
+from bot.scan.scanners.unused_endpoints import PERMISSIONS as ENDPOINT_PERMISSIONS
+from bot.scan.scanners.unused_endpoints import EndpointUsage, shared_endpoint_usage, weekly_shape_of
 from bot.scan.weekly_traffic import WEEKDAYS
 
 KIND = FindingKind.INTERMITTENT_ENDPOINT
@@ -47,6 +44,7 @@ def find_intermittent_endpoints(
     invocations: dict[Series, float],
     configs: dict[str, dict[str, Any]],
     weekly: dict[Series, dict[datetime, float]],
+    components: dict[str, list[str]] | None = None,
 ) -> list[Finding]:
     """Pure: endpoints idle over the lookback with traffic in the last 7 days; the saving is
     the share of the month's cost that falls in idle hours."""
@@ -55,7 +53,7 @@ def find_intermittent_endpoints(
     findings = []
     for endpoint in idle_candidates(endpoints, invocations, ctx.now, lookback_hours):
         name = endpoint["EndpointName"]
-        config = judgeable_config(endpoint, configs)
+        config = judgeable_config(endpoint, configs, components)
         shape = weekly_shape_of(name, usage, ctx.now, lookback_hours)
         if config is None or shape is None or not shape.invoked:
             continue
@@ -65,6 +63,7 @@ def find_intermittent_endpoints(
         evidence = endpoint_evidence(
             ctx, endpoint, capacity, f"0 invocations in {lookback_hours} h; used this week"
         )
+        evidence.update(component_evidence(name, invocations, components))
         evidence.update(
             weekly_shape=shape.describe(),
             busy_days=[WEEKDAYS[d] for d in shape.days()],
@@ -99,4 +98,6 @@ def find_intermittent_endpoints(
 
 def scan(ctx: ScanContext) -> list[Finding]:
     usage = shared_endpoint_usage(ctx)
-    return find_intermittent_endpoints(ctx, usage.idle, usage.invocations, usage.configs, usage.weekly)
+    return find_intermittent_endpoints(
+        ctx, usage.idle, usage.invocations, usage.configs, usage.weekly, usage.components
+    )

@@ -2,9 +2,14 @@
 the lookback (default 30 d) on demand although managed Spot could have run them — the guide's
 "managed Spot training saves up to 90%".
 
-Excluded: what Spot cannot run — warm pools (`KeepAlivePeriodInSeconds > 0`) and heterogeneous
-clusters (`InstanceGroups`). A tuning job's training jobs are judged as one finding for the tuning
-job, whose training definition is where Spot is switched on.
+Excluded: what Spot cannot run or would not save on, per the API model — warm pools
+(`KeepAlivePeriodInSeconds > 0`), heterogeneous clusters (`InstanceGroups`), `InstancePreferences`
+and `InstancePlacementConfig` (both documented as mutually exclusive with managed Spot), training
+plans (`TrainingPlanArn`: prepaid capacity) and serverless jobs (`ServerlessJobConfig`: billed per
+token). A tuning job's training jobs are judged as one finding for the tuning job, whose training
+definition is where Spot is switched on; jobs launched by Autopilot (`AutoMLJobArn`) or a Ground
+Truth labeling job (`LabelingJobArn`) are not advised on their own: those services pick the
+instances and offer no Spot switch.
 
 Money:
 - on-demand cost of a job = BillableTimeInSeconds × instance count × training price / 3600;
@@ -98,13 +103,41 @@ def ended_in_window(ended: datetime | None, now: datetime, lookback_days: int) -
     return ended is not None and now - timedelta(days=lookback_days) <= ended <= now
 
 
+# Settings with which managed Spot cannot run or would save nothing, as the API model documents
+# them (ResourceConfig, CreateTrainingJob): checked in this order, the first one found is the reason.
+RESOURCE_BLOCKERS: tuple[tuple[str, str], ...] = (
+    ("KeepAlivePeriodInSeconds", "warm pool (KeepAlivePeriodInSeconds > 0)"),
+    ("InstanceGroups", "heterogeneous cluster (InstanceGroups)"),
+    (
+        "InstancePreferences",
+        "instance preferences (InstancePreferences is mutually exclusive with managed Spot)",
+    ),
+    (
+        "InstancePlacementConfig",
+        "UltraServer placement (InstancePlacementConfig is mutually exclusive with managed Spot)",
+    ),
+    ("TrainingPlanArn", "training plan (TrainingPlanArn): its capacity is reserved and prepaid"),
+)
+# Jobs whose instances a parent service chooses. Tuning jobs are judged as their parent (the
+# tuning job's training definition is where Spot is switched on); Autopilot and Ground Truth
+# expose no Spot switch, so their jobs are never advised on their own.
+PARENT_BLOCKERS: tuple[tuple[str, str], ...] = (
+    ("AutoMLJobArn", "launched by a SageMaker Autopilot job (AutoMLJobArn), which picks its instances"),
+    ("LabelingJobArn", "launched by a Ground Truth labeling job (LabelingJobArn), which picks its instances"),
+)
+
+
 def spot_blocker(definition: dict[str, Any]) -> str | None:
     """Why Spot cannot run this job or definition, or None when it can."""
     resources = definition.get("ResourceConfig") or {}
-    if (resources.get("KeepAlivePeriodInSeconds") or 0) > 0:
-        return "warm pool (KeepAlivePeriodInSeconds > 0)"
-    if resources.get("InstanceGroups"):
-        return "heterogeneous cluster (InstanceGroups)"
+    for key, reason in RESOURCE_BLOCKERS:
+        if resources.get(key):
+            return reason
+    if definition.get("ServerlessJobConfig"):
+        return "serverless training job (ServerlessJobConfig): billed per token, not per instance"
+    for key, reason in PARENT_BLOCKERS:
+        if definition.get(key):
+            return reason
     return None
 
 

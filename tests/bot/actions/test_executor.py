@@ -392,3 +392,102 @@ def test_an_idle_studio_app_is_deleted_with_the_parameters_its_finding_carries(t
         )
     stub.assert_no_pending_responses()
     assert (outcome.code, outcome.state, outcome.aws_request_id) == (OutcomeCode.DONE, S.SUCCEEDED, "del-1")
+
+
+def test_an_inference_component_endpoint_whose_component_served_since_the_request_is_not_deleted(
+    world: World,
+) -> None:
+    """The re-check reads the components' Invocations (InferenceComponentName), as the scan does;
+    moto has no inference components, so SageMaker answers through Stubber while CloudWatch is moto."""
+    from botocore.stub import Stubber
+
+    world.fleet.endpoint("ep-ic")
+    request = world.open(ActionKind.DELETE_ENDPOINT, ep_key("ep-ic"))
+    world.clock.advance(minutes=10)
+    world.fleet.clients("cloudwatch").put_metric_data(
+        Namespace="AWS/SageMaker",
+        MetricData=[{
+            "MetricName": "Invocations",
+            "Dimensions": [{"Name": "InferenceComponentName", "Value": "llama"}],
+            "Timestamp": world.clock.now - timedelta(minutes=5), "Value": 3.0, "Unit": "None",
+        }],
+    )
+    sm = world.services.clients.client("sagemaker", REGION)
+    keep = ("EndpointName", "EndpointArn", "EndpointConfigName", "ProductionVariants", "EndpointStatus",
+            "CreationTime", "LastModifiedTime")
+    described = {k: v for k, v in sm.describe_endpoint(EndpointName="ep-ic").items() if k in keep}
+    created = described["CreationTime"]
+    config = {
+        "EndpointConfigName": "ep-ic-config",
+        "EndpointConfigArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/ep-ic-config",
+        "ProductionVariants": [{"VariantName": "AllTraffic", "InstanceType": "ml.m5.xlarge"}],
+        "CreationTime": created,
+    }
+    component = {
+        "InferenceComponentName": "llama",
+        "InferenceComponentArn": "arn:aws:sagemaker:us-east-1:123456789012:inference-component/llama",
+        "EndpointName": "ep-ic", "EndpointArn": described["EndpointArn"], "VariantName": "AllTraffic",
+        "CreationTime": created, "LastModifiedTime": created,
+    }
+    with Stubber(sm) as stub:
+        stub.add_response("describe_endpoint", described)
+        stub.add_response("list_tags", {"Tags": []})
+        stub.add_response("describe_endpoint", described)
+        stub.add_response("describe_endpoint_config", config)
+        stub.add_response("list_inference_components", {"InferenceComponents": [component]})
+        _, outcome = world.approve(request.id)
+    assert (outcome.code, outcome.state) == (OutcomeCode.ACTIVE, S.FAILED)
+    assert "served 3 invocations" in outcome.message
+    assert world.calls("DeleteEndpoint") == 0
+
+
+def test_an_endpoint_whose_config_was_deleted_is_deleted_with_nothing_saved_to_restore(world: World) -> None:
+    world.fleet.endpoint("ep-orphan")
+    world.fleet.clients("sagemaker").delete_endpoint_config(EndpointConfigName="ep-orphan-config")
+    request = world.open(ActionKind.DELETE_ENDPOINT, ep_key("ep-orphan"))
+    _, outcome = world.approve(request.id)
+    assert (outcome.code, outcome.state) == (OutcomeCode.DONE, S.SUCCEEDED)
+    assert world.state(ep_key("ep-orphan")) == actions.ABSENT
+    assert executor.requests_of(world.services).deleted_endpoint(request.id) is None
+
+
+def test_a_notebook_whose_jupyter_log_moved_since_the_request_is_not_stopped(world: World) -> None:
+    """Opening Jupyter moves no field of DescribeNotebookInstance: the guard re-reads the log."""
+    world.fleet.notebook("nb-1")
+    request = world.open(ActionKind.STOP_NOTEBOOK, nb_key("nb-1"))
+    world.fleet.jupyter_log("nb-1", world.clock.now + timedelta(minutes=2))
+    world.clock.advance(minutes=10)
+    _, outcome = world.approve(request.id)
+    assert (outcome.code, outcome.state) == (OutcomeCode.ACTIVE, S.FAILED)
+    assert "Jupyter log at" in outcome.message
+    assert world.state(nb_key("nb-1")) == "InService"
+
+
+def test_a_jupyter_log_older_than_the_request_does_not_block_the_stop(world: World) -> None:
+    world.fleet.notebook("nb-1")
+    world.fleet.jupyter_log("nb-1", world.clock.now - timedelta(hours=5))
+    request = world.open(ActionKind.STOP_NOTEBOOK, nb_key("nb-1"))
+    world.clock.advance(minutes=10)
+    _, outcome = world.approve(request.id)
+    assert (outcome.code, outcome.state) == (OutcomeCode.DONE, S.SUCCEEDED)
+
+
+def test_a_notebook_opened_through_a_presigned_url_since_the_request_is_not_stopped(world: World) -> None:
+    """CloudTrail's CreatePresignedNotebookInstanceUrl (moto lacks LookupEvents: Stubber)."""
+    from botocore.stub import Stubber
+
+    world.fleet.notebook("nb-1")
+    request = world.open(ActionKind.STOP_NOTEBOOK, nb_key("nb-1"))
+    world.clock.advance(minutes=30)
+    cloudtrail = world.services.clients.client("cloudtrail", REGION)
+    event = {
+        "EventId": "0d1e2f", "EventName": "CreatePresignedNotebookInstanceUrl",
+        "EventTime": world.clock.now - timedelta(minutes=10),
+        "Resources": [{"ResourceType": "AWS::SageMaker::NotebookInstance", "ResourceName": "nb-1"}],
+        "CloudTrailEvent": '{"requestParameters": {"notebookInstanceName": "nb-1"}}',
+    }
+    with Stubber(cloudtrail) as stub:
+        stub.add_response("lookup_events", {"Events": [event]})
+        _, outcome = world.approve(request.id)
+    assert (outcome.code, outcome.state) == (OutcomeCode.ACTIVE, S.FAILED)
+    assert "presigned URL at" in outcome.message

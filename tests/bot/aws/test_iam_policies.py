@@ -16,7 +16,9 @@ import pytest
 from botocore.stub import Stubber
 
 from bot.actions.models import ActionKind, ResourceKey
+from bot.actions.notebook_guard import used_since
 from bot.aws import actions, notebook_fixes, studio_idle_settings
+from bot.aws.inference_components import list_components
 from bot.aws.session import ClientFactory, RegionClients
 from bot.demo.moto_fleet import MotoFleet
 from bot.models import ResourceType
@@ -80,10 +82,11 @@ def _exercise_actions(clients: RegionClients, fleet: MotoFleet) -> None:
     fleet.endpoint("ep-1", tags={"team": "ml"})
     nb, ep = _key(ResourceType.NOTEBOOK_INSTANCE, "nb-1"), _key(ResourceType.ENDPOINT, "ep-1")
     actions.observe(clients, nb, {})
+    now = datetime.now(UTC)
+    used_since(clients, "nb-1", now - timedelta(hours=1), now)  # the Stop guard's re-read
     actions.perform(clients, ActionKind.STOP_NOTEBOOK, nb, {})
     actions.perform(clients, ActionKind.START_NOTEBOOK, nb, {})
     seen = actions.observe(clients, ep, {})
-    now = datetime.now(UTC)
     actions.invocations_since(clients, "ep-1", seen.variants, now - timedelta(hours=1), now)
     saved = actions.snapshot_endpoint(clients, "ep-1")
     actions.perform(clients, ActionKind.DELETE_ENDPOINT, ep, {})
@@ -92,7 +95,8 @@ def _exercise_actions(clients: RegionClients, fleet: MotoFleet) -> None:
 
 
 def _exercise_studio_app(recorder: Recorder) -> None:
-    """moto has no Studio apps: the same calls through a Stubber with real API shapes."""
+    """moto has no Studio apps nor inference components: the same calls through a Stubber with
+    real API shapes."""
     client = recorder.session().client("sagemaker", region_name=REGION)
     app = _key(ResourceType.STUDIO_APP, "d-1/alice/JupyterLab/default")
     params = actions.studio_app_params(app.name, {})
@@ -101,9 +105,12 @@ def _exercise_studio_app(recorder: Recorder) -> None:
     stub.add_response("describe_app", {"AppArn": arn, "Status": "InService", **params}, params)
     stub.add_response("list_tags", {"Tags": []}, {"ResourceArn": arn})
     stub.add_response("delete_app", {}, params)
+    # An endpoint hosting inference components (moto has none): the Delete guard lists them.
+    stub.add_response("list_inference_components", {"InferenceComponents": []})
     with stub:
         actions.observe(lambda _: client, app, {})
         actions.perform(lambda _: client, ActionKind.DELETE_STUDIO_APP, app, {})
+        list_components(client, "ep-1")
 
 
 def test_every_call_an_action_makes_is_granted_by_the_action_policy(recorded) -> None:

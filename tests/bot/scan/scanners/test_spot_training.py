@@ -73,7 +73,54 @@ CASES = [
     ("ended before the window", [job("j", ended_days_ago=31)], []),
     ("not completed", [job("j", status="Failed")], []),
     ("launched by a tuning job", [job("j", TuningJobArn=TUNING_ARN.format("t"))], []),
+    # shapes from botocore's ResourceConfig / DescribeTrainingJob model, which moto never returns
+    (
+        "instance preferences (exclusive with Spot)",
+        [job("j", resources={
+            "InstanceType": None, "InstancePreferences": [{"InstanceType": "ml.p3.2xlarge"}],
+            "SelectedInstanceType": "ml.p3.2xlarge", "SelectedInstanceCount": 1,
+        })],
+        [],
+    ),
+    (
+        "UltraServer placement (exclusive with Spot)",
+        [job("j", resources={"InstancePlacementConfig": {"EnableMultipleJobs": False}})],
+        [],
+    ),
+    (
+        "training plan (prepaid)",
+        [job("j", resources={"TrainingPlanArn": "arn:aws:sagemaker:us-east-1:123456789012:training-plan/p"})],
+        [],
+    ),
+    ("serverless job (per token)", [job("j", ServerlessJobConfig={"BaseModelArn": "arn:m", "JobType": "FineTuning"})], []),
+    (
+        "launched by Autopilot",
+        [job("j", AutoMLJobArn="arn:aws:sagemaker:us-east-1:123456789012:automl-job/a")],
+        [],
+    ),
+    (
+        "launched by a Ground Truth labeling job",
+        [job("j", LabelingJobArn="arn:aws:sagemaker:us-east-1:123456789012:labeling-job/l")],
+        [],
+    ),
+    ("warm pool kept 0 s is no warm pool", [job("j", resources={"KeepAlivePeriodInSeconds": 0})], ["j"]),
 ]
+
+
+@pytest.mark.parametrize(
+    ("resources", "reason"),
+    [
+        ({"InstancePreferences": [{"InstanceType": "ml.p3.2xlarge"}]}, "mutually exclusive with managed Spot"),
+        ({"TrainingPlanArn": "arn:aws:sagemaker:us-east-1:123456789012:training-plan/p"}, "prepaid"),
+    ],
+)
+def test_the_reason_spot_cannot_run_names_the_setting(resources, reason):
+    assert reason in st.spot_blocker({"ResourceConfig": resources})
+
+
+def test_a_tuning_job_whose_definition_uses_a_training_plan_is_not_eligible(ctx):
+    plan = tuning("t", TrainingPlanArn="arn:aws:sagemaker:us-east-1:123456789012:training-plan/p")
+    assert st.find_spot_eligible_jobs(ctx, [], [plan]) == []
 
 
 @pytest.mark.parametrize(("case", "jobs", "flagged"), CASES, ids=[c[0] for c in CASES])
