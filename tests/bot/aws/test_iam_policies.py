@@ -31,6 +31,7 @@ ACCOUNT, REGION = "123456789012", "us-east-1"
 # restored endpoint config carries an execution role; AddTags when CreateEndpoint carries the
 # deleted endpoint's tags (SageMaker authorises tag-on-create with sagemaker:AddTags).
 IMPLICIT = {"iam:PassRole", "sagemaker:AddTags"}
+IAM_PREFIXES = {"monitoring": "cloudwatch"}
 
 
 def statements(name: str, effect: str = "Allow") -> list[dict]:
@@ -47,14 +48,14 @@ def granted(name: str, effect: str = "Allow") -> set[str]:
 
 
 class Recorder:
-    """`service:Operation` of every call, as IAM names it (CloudWatch's endpoint is `monitoring`,
-    its IAM prefix `cloudwatch`: the service id gives the IAM prefix for every service used here)."""
+    """`service:Operation` of every call, as IAM names it: the service's signing name is its IAM
+    prefix for every service used here but CloudWatch (signs as `monitoring`)."""
 
     def __init__(self) -> None:
         self.permissions: set[str] = set()
 
     def __call__(self, model, **_: object) -> None:
-        prefix = model.service_model.service_id.hyphenize().replace("-", "")
+        prefix = IAM_PREFIXES.get(model.service_model.signing_name, model.service_model.signing_name)
         self.permissions.add(f"{prefix}:{model.name}")
 
     def session(self) -> boto3.session.Session:
