@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = command("demo", "scan a built-in simulated fleet (no AWS, no Slack)")
     demo.add_argument("--format", choices=("text", "json"), default="text",
                       help="the digest as text (default) or the findings as JSON")
+    demo.add_argument("--report", action="store_true", help="also print the weekly report and write its PNGs here")
 
     audit = command("audit", "print the audit trail of actions")
     audit.add_argument("--days", type=_int_between(1, MAX_AUDIT_DAYS), default=7,
@@ -128,7 +129,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                              " (from a checkout: pip install '.[demo]')")
         from bot.demo.command import run_demo
 
-        return run_demo(fmt=args.format)
+        return run_demo(fmt=args.format, report=args.report)
 
     settings = Settings()
     if args.command == "prices":

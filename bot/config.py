@@ -100,7 +100,9 @@ class Settings(BaseSettings):
     spot_discount: float = Field(0.6, gt=0, lt=1)
 
     protected_tag_key: str = Field("sm-cost-bot:protect", min_length=1)
-    owner_tag_keys: Annotated[list[str], NoDecode] = ["owner", "team"]
+    owner_tag_keys: Annotated[list[str], NoDecode] = ["owner", "team", "created-by"]
+    owner_map: Path | None = None  # TOML/JSON: owner tag value → Slack user or channel id
+    owner_dm: bool = False
 
     # --- storage -------------------------------------------------------------------------------
     db_path: Path = Path("./sm-cost-bot.db")
@@ -237,6 +239,17 @@ class Settings(BaseSettings):
     @classmethod
     def _report_cron(cls, value: str) -> str:
         return cls._digest_cron(value)
+
+    @field_validator("owner_map")
+    @classmethod
+    def _owner_map(cls, value: Path | None) -> Path | None:
+        from bot.owners.resolve import load_owner_map  # local: config must import cheaply
+
+        try:
+            load_owner_map(value)
+        except ValueError as exc:
+            raise ValueError(str(exc).removeprefix("SMBOT_OWNER_MAP: ")) from None
+        return value
 
     @property
     def tz(self) -> ZoneInfo:

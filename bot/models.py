@@ -99,11 +99,19 @@ def totals_of(findings: list[Finding]) -> Totals:
     by_region: dict[str, float] = {}
     cost = savings = 0.0
     unpriced = 0
+    # A resource flagged twice (an idle notebook that is also oversized) offers alternatives,
+    # stop it or right-size it: only its biggest saving counts.
+    biggest: dict[str, Finding] = {}
+    for f in findings:
+        if f.est_monthly_savings_usd is not None and not f.protected:
+            kept = biggest.get(f.key)
+            if kept is None or f.est_monthly_savings_usd > (kept.est_monthly_savings_usd or 0.0):
+                biggest[f.key] = f
     for f in findings:
         if f.est_monthly_savings_usd is None:
             unpriced += 1
             continue
-        if f.protected:
+        if f.protected or biggest.get(f.key) is not f:
             continue
         cost += f.est_monthly_cost_usd or 0.0
         savings += f.est_monthly_savings_usd

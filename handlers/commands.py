@@ -22,12 +22,16 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
+from bot.actions.auto_stop_offers import find_offers
 from bot.config import REGION
 from bot.models import Finding, FindingKind, ScanResult
+from bot.report.job import savings_summary
 from bot.schedules.snoozes import split_snoozed
 from bot.schedules.store import active_snoozes
 from bot.services import Services
 from reports.answers import listing, savings, usage_text
+from reports.auto_stop_offers import offer_blocks
+from reports.findings import MAX_BLOCKS
 
 logger = logging.getLogger(__name__)
 
@@ -43,13 +47,16 @@ class FindingFilter:
     word: str = ""
 
     def matches(self, finding: Finding) -> bool:
+        return self.matches_place(finding.account_id, finding.region, finding.name)
+
+    def matches_place(self, account_id: str, region: str, name: str) -> bool:
         if not self.word:
             return True
         if ACCOUNT_ID.match(self.word):
-            return finding.account_id == self.word
+            return account_id == self.word
         if REGION.match(self.word):
-            return finding.region == self.word
-        return self.word.lower() in finding.name.lower()
+            return region == self.word
+        return self.word.lower() in name.lower()
 
 
 class BadArguments(ValueError):
@@ -171,6 +178,11 @@ def register(app: App, services: Services) -> None:
                 max_items=settings.digest_max_items,
                 snoozed=snoozed,
             )
+            if FindingKind.IDLE_NOTEBOOK in spec.kinds:
+                # Auto-stop is worth installing on any running notebook, idle yet or not.
+                offers = find_offers(services, word.matches_place, {f.key for f in found})
+                extra = offer_blocks(offers.offers, offers.unreadable, MAX_BLOCKS - len(blocks))
+                blocks = blocks[:-1] + extra + blocks[-1:]  # the scan's footer stays last
             return _ephemeral(text, blocks)
 
         return work
@@ -180,7 +192,7 @@ def register(app: App, services: Services) -> None:
         word: FindingFilter = request["filter"]
         found, snoozed = matching(scan, word, None)
         text, blocks = savings(found, scan, word.word, snoozed)
-        return _ephemeral(text, blocks)
+        return _ephemeral(text, blocks + savings_summary(services, scan))
 
     for name, spec in LISTINGS.items():
         app.command(name)(ack=_ack_with(spec.working), lazy=[_answer_safely(name, list_kinds(spec), pool)])

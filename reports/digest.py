@@ -7,7 +7,7 @@ message, section fields ≤ 2000 chars, plain-text objects ≤ 3000 chars.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
@@ -89,7 +89,7 @@ def _grouped(findings: Sequence[Finding], kind_order: list[FindingKind]) -> list
     return sorted(findings, key=lambda f: rank.get(f.kind, len(rank)))  # stable: keeps $ order
 
 
-def _items_with_headings(findings: Sequence[Finding], all_findings: Sequence[Finding], owner_tag_keys: Sequence[str]) -> list[Block]:
+def _items_with_headings(findings: Sequence[Finding], all_findings: Sequence[Finding], owner_tag_keys: Sequence[str], mentions: Mapping[str, str] | None = None) -> list[Block]:
     blocks: list[Block] = []
     current: FindingKind | None = None
     for finding in findings:
@@ -98,7 +98,7 @@ def _items_with_headings(findings: Sequence[Finding], all_findings: Sequence[Fin
             same = [f for f in all_findings if f.kind == current]
             total = totals_of(same)
             blocks.append(kind_heading(current, total.est_monthly_savings_usd, len(same), total.unpriced_findings))
-        blocks.extend(item_blocks(finding, owner_tag_keys))
+        blocks.extend(item_blocks(finding, owner_tag_keys, mentions))
     return blocks
 
 
@@ -121,6 +121,7 @@ def build_digest(
     max_items: int = 20,
     timezone: tzinfo | None = None,
     snoozed: Sequence[Finding] = (),
+    owner_mentions: Mapping[str, str] | None = None,
 ) -> Digest:
     """`scan.findings` are what to show (snoozed ones already removed and passed as `snoozed`)."""
     findings = _digest_order(scan.findings)
@@ -181,7 +182,7 @@ def build_digest(
         thread.append(
             DigestMessage(
                 text=label,
-                blocks=[note(label), *_items_with_headings(part, findings, owner_tag_keys)],
+                blocks=[note(label), *_items_with_headings(part, findings, owner_tag_keys, owner_mentions)],
                 findings=part,
             )
         )
@@ -190,7 +191,7 @@ def build_digest(
         footer += f" · top {len(shown)} here, {len(findings) - len(shown)} more"
         footer += " in the thread" if not rest else f" ({len(rest)} only in the CSV)"
         footer += "; the full list is in the attached CSV"
-    blocks = [*top, *_items_with_headings(shown, findings, owner_tag_keys), note(footer)]
+    blocks = [*top, *_items_with_headings(shown, findings, owner_tag_keys, owner_mentions), note(footer)]
     text = title if not findings else f"{title}: {totals.findings} finding{'s' if totals.findings != 1 else ''}"
     return Digest(
         main=DigestMessage(text=text, blocks=blocks, findings=shown),

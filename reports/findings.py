@@ -8,7 +8,7 @@ ask for confirmation. Protected resources get no buttons at all.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -117,7 +117,14 @@ def item_text(finding: Finding, owner_tag_keys: Sequence[str] = ("owner", "team"
     return " — ".join(parts)
 
 
-def item_mrkdwn(finding: Finding, owner_tag_keys: Sequence[str] = ("owner", "team")) -> str:
+def owner_mention(slack_id: str) -> str:
+    """`<@U…>` for a user, `<#C…>` for a channel: ids resolved by bot.owners (never raw tags)."""
+    return f"<#{slack_id}>" if slack_id[:1] in "CG" else f"<@{slack_id}>"
+
+
+def item_mrkdwn(
+    finding: Finding, owner_tag_keys: Sequence[str] = ("owner", "team"), mention: str | None = None
+) -> str:
     owner = finding.owner(owner_tag_keys)
     lines = [
         f"*{escape(finding.name)}* · *{money(finding.est_monthly_savings_usd)}*",
@@ -125,7 +132,9 @@ def item_mrkdwn(finding: Finding, owner_tag_keys: Sequence[str] = ("owner", "tea
         escape(why(finding)),
     ]
     tail = []
-    if owner:
+    if mention:
+        tail.append(f"owner: {owner_mention(mention)}")
+    elif owner:
         tail.append(f"owner: {escape(owner)}")
     if finding.protected:
         tail.append(":lock: protected — no actions offered")
@@ -162,18 +171,23 @@ BUTTON_TEXT: dict[ActionId, str] = {
 }
 
 
-def _confirm_restart(finding: Finding) -> ConfirmObject:
-    change = "given the auto-stop lifecycle configuration"
-    if finding.kind == FindingKind.OVERSIZED_NOTEBOOK:
-        change = f"resized to {finding.evidence.get('suggested_instance_type', 'a smaller type')}"
+def confirm_restart(name: str, change: str) -> ConfirmObject:
+    """Buttons whose approved action stops and restarts a notebook say so before asking."""
     return ConfirmObject(
         title="Restart the notebook?",
         text=truncate(
-            f"Once approved, *{escape(finding.name)}* is stopped, {escape(change)} and started"
+            f"Once approved, *{escape(name)}* is stopped, {escape(change)} and started"
             " again: unsaved work and running kernels are lost.", 300,
         ),
         confirm="Ask for approval", deny="Cancel", style="danger",
     )
+
+
+def _confirm_restart(finding: Finding) -> ConfirmObject:
+    change = "given the auto-stop lifecycle configuration"
+    if finding.kind == FindingKind.OVERSIZED_NOTEBOOK:
+        change = f"resized to {finding.evidence.get('suggested_instance_type', 'a smaller type')}"
+    return confirm_restart(finding.name, change)
 
 
 # Buttons that need a confirmation of their own (besides the destructive ones).
@@ -202,12 +216,17 @@ def buttons(finding: Finding) -> list[ButtonElement]:
     return result
 
 
-def item_blocks(finding: Finding, owner_tag_keys: Sequence[str] = ("owner", "team")) -> list[Block]:
-    """A section, plus an actions block when the finding has buttons (1 or 2 blocks)."""
+def item_blocks(
+    finding: Finding, owner_tag_keys: Sequence[str] = ("owner", "team"),
+    mentions: Mapping[str, str] | None = None,
+) -> list[Block]:
+    """A section, plus an actions block when the finding has buttons (1 or 2 blocks).
+    `mentions`: finding key → the owner's Slack id (SMBOT_OWNER_MAP, e-mail lookup)."""
+    mention = (mentions or {}).get(finding.key)
     blocks: list[Block] = [
         SectionBlock(
             block_id=item_block_id(finding),
-            text=MarkdownTextObject(text=item_mrkdwn(finding, owner_tag_keys)),
+            text=MarkdownTextObject(text=item_mrkdwn(finding, owner_tag_keys, mention)),
         )
     ]
     elements = buttons(finding)

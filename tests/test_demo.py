@@ -33,3 +33,16 @@ def test_demo_json_has_findings_totals_and_no_errors():
     protected = {f["name"] for f in doc["findings"] if f["protected"]}
     assert protected == {"compliance-audit-notebook", "payments-scoring"}
     assert doc["totals"]["est_monthly_savings_usd"] > 0
+
+
+def test_demo_report_prints_the_weekly_report_and_writes_its_charts(tmp_path):
+    run = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo", "--report"], capture_output=True, text=True,
+        timeout=240, cwd=tmp_path,
+    )
+    assert run.returncode == 0, run.stderr
+    for heading in ("SageMaker spend", "Realised savings", "Savings Plans", "SageMaker spend by week"):
+        assert heading in run.stdout
+    assert "regions the bot does not scan: eu-west-1" in run.stdout
+    assert (tmp_path / "sm-cost-bot-demo-spend.png").read_bytes().startswith(b"\x89PNG")
+    assert (tmp_path / "sm-cost-bot-demo-spend-savings.png").read_bytes().startswith(b"\x89PNG")

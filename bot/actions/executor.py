@@ -227,7 +227,9 @@ def _finish(
         reason=message, outcome=str(code), aws_request_id=extra.get("aws_request_id"),
     )
     if state is S.SUCCEEDED and not dry:  # realised savings start (or stop) accruing
-        record_outcome(services.store, request, services.clock(), services.settings.owner_tag_keys)
+        record_outcome(
+            services.store, request, services.clock(), services.settings.owner_tag_keys, services.prices
+        )
     return _outcome(request, code, state, message, dry_run=dry, **extra)
 
 
@@ -370,7 +372,10 @@ def reconcile(services: Services, request: ActionRequest) -> Outcome:
             request, OutcomeCode.ERROR, S.EXECUTING,
             f"could not read {key.name} to reconcile: {error_message(exc)}",
         )
-    if not _dry(services, request) and actions.is_done(request.action, observation):
+    if not _dry(services, request) and (
+        actions.is_done(request.action, observation, request.params)
+        or fix_steps.is_pending(services, request)
+    ):
         return _finish(
             services, request, S.SUCCEEDED, OutcomeCode.RECONCILED,
             f"{request.action.verb} {key.name}: found done after a restart ({observation.state});"

@@ -75,6 +75,14 @@ def defer(services: Services, request: ActionRequest, observation: Observation) 
     )
 
 
+def is_pending(services: Services, request: ActionRequest) -> bool:
+    """An auto-stop remembered for the next stop before a crash: that was the whole action."""
+    return (
+        request.action is ActionKind.INSTALL_AUTO_STOP
+        and FixStore(services.store).pending_of(request.id) is not None
+    )
+
+
 def done_message(request: ActionRequest, state_before: str) -> str:
     name = request.key.name
     restarted = " (stopped, updated and started again)" if state_before == "InService" else ""

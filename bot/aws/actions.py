@@ -252,8 +252,14 @@ def baseline_of(observation: Observation) -> dict[str, Any]:
     return {"state": observation.state, "activity": observation.activity}
 
 
-def is_done(action: ActionKind, observation: Observation) -> bool:
+def is_done(
+    action: ActionKind, observation: Observation, params: dict[str, Any] | None = None
+) -> bool:
     guard = GUARDS[action]
+    if action in notebook_fixes.NOTEBOOK_UPDATES:
+        return notebook_fixes.is_done(action, observation.details, params or {})
+    if action in studio_idle_settings.STUDIO_SETTINGS_ACTIONS:
+        return studio_idle_settings.is_done(action, observation.details, params or {})
     return observation.state in guard.done_states or (
         guard.absent_is_done and observation.state == ABSENT
     )

@@ -213,6 +213,15 @@ def preflight(
     return None
 
 
+def is_done(action: ActionKind, details: dict[str, Any], params: dict[str, Any]) -> bool:
+    """Whether the notebook already looks as the action leaves it (crash recovery). Pure."""
+    if action is ActionKind.INSTALL_AUTO_STOP:
+        return has_auto_stop(details.get("lifecycle_config"))
+    if action is ActionKind.RESTORE_LIFECYCLE_CONFIG:
+        return details.get("lifecycle_config") == params.get("lifecycle_config")
+    return bool(params.get("instance_type")) and details.get("instance_type") == params["instance_type"]
+
+
 def perform(clients: Any, action: ActionKind, key: ResourceKey, params: dict[str, Any]) -> str | None:
     sm = clients("sagemaker")
     if action is ActionKind.INSTALL_AUTO_STOP:

@@ -122,34 +122,39 @@ def is_enabled(scope: str, idle: dict[str, Any] | None, minutes: int) -> bool:
     return on and timeout is not None and timeout <= minutes
 
 
+def is_done(action: ActionKind, details: dict[str, Any], params: dict[str, Any]) -> bool:
+    """Whether the settings already are what the action leaves (crash recovery). Pure."""
+    settings = details.get("settings") or {}
+    if action is ActionKind.ENABLE_IDLE_SHUTDOWN:
+        minutes, wanted = int(params.get("idle_minutes", 0)), targets(params)
+        return bool(wanted) and all(
+            is_enabled(scope, _idle(settings.get(scope) or {}, app), minutes)
+            for scope, apps in wanted.items() for app in apps
+        )
+    return all(
+        _idle(settings.get(scope) or {}, app) == (idle or None)
+        for scope, apps in (params.get("before") or {}).items() for app, idle in apps.items()
+    )
+
+
 def preflight(
     action: ActionKind, key: ResourceKey, details: dict[str, Any], params: dict[str, Any]
 ) -> tuple[OutcomeCode, str] | None:
     """Studio Classic, and "already so", after the common checks. Pure."""
     what = f"{key.resource_type} {key.name}"
-    settings = details.get("settings") or {}
     if action is ActionKind.ENABLE_IDLE_SHUTDOWN:
         if details.get("studio_web_portal") == "DISABLED":
             kind = "domain" if key.resource_type is ResourceType.STUDIO_DOMAIN else "user"
             return OutcomeCode.WRONG_STATE, (
                 f"{what} {CLASSIC_ONLY.format(what=kind)}: nothing changed"
             )
-        minutes = int(params.get("idle_minutes", 0))
-        wanted = targets(params)
-        if wanted and all(
-            is_enabled(scope, _idle(settings.get(scope) or {}, app), minutes)
-            for scope, apps in wanted.items() for app in apps
-        ):
+        if is_done(action, details, params):
             return OutcomeCode.ALREADY, (
-                f"{what} already shuts idle apps down within {minutes} min: nothing changed"
+                f"{what} already shuts idle apps down within {params.get('idle_minutes')} min:"
+                " nothing changed"
             )
-    if action is ActionKind.RESTORE_IDLE_SETTINGS:
-        before = params.get("before") or {}
-        if all(
-            _idle(settings.get(scope) or {}, app) == (idle or None)
-            for scope, apps in before.items() for app, idle in apps.items()
-        ):
-            return OutcomeCode.ALREADY, f"{what} already has its earlier idle settings: nothing changed"
+    if action is ActionKind.RESTORE_IDLE_SETTINGS and is_done(action, details, params):
+        return OutcomeCode.ALREADY, f"{what} already has its earlier idle settings: nothing changed"
     return None
 
 

@@ -144,12 +144,24 @@ def seed_demo_studio(factory, now: datetime) -> None:
             )
 
 
-def run_demo(fmt: str = "text") -> int:
+def _demo_report(services, now: datetime, as_json: bool = True):
+    """The weekly report of the demo fleet; its charts are written to the current directory."""
+    from bot.demo.report_demo import demo_report
+    from reports.weekly_report import report_json
+
+    report, pngs = demo_report(services, DEMO_ACCOUNTS[0].account_id, now, Path.cwd())
+    for path in pngs:
+        print(f"wrote {path}", file=sys.stderr)
+    return report_json(report) if as_json else report
+
+
+def run_demo(fmt: str = "text", report: bool = False) -> int:
     """Scan the simulated fleet and print the digest; exit code as `scan` (3 if errors)."""
     from moto import mock_aws
 
     from bot.aws.session import ClientFactory
     from bot.services import build_services
+    from reports.report_text import print_report
     from reports.text import print_scan
 
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
@@ -166,7 +178,10 @@ def run_demo(fmt: str = "text") -> int:
         services = build_services(settings, clients=factory)
         result = services.scan()
         if fmt == "json":
-            json.dump(result.to_json_dict(), sys.stdout, indent=2)
+            document = result.to_json_dict()
+            if report:
+                document["report"] = _demo_report(services, now)
+            json.dump(document, sys.stdout, indent=2)
             sys.stdout.write("\n")
         else:
             print_scan(result, owner_tag_keys=settings.owner_tag_keys, title="SageMaker waste (demo fleet)")
@@ -174,5 +189,8 @@ def run_demo(fmt: str = "text") -> int:
                 "\nThis was a simulated fleet. Scan your own accounts with `sm-cost-bot scan`;"
                 " post digests to Slack with `sm-cost-bot run` (see README)."
             )
+            if report:
+                print()
+                print_report(_demo_report(services, now, as_json=False))
         services.store.close()
     return 3 if result.errors else 0

@@ -17,6 +17,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.digest.store import DigestItem, last_post, record_csv, record_items, record_post
 from bot.models import ScanResult
+from bot.owners.directory import OwnerDirectory, directory_for
+from bot.owners.dm import post_owner_digests
 from bot.schedules.snoozes import split_snoozed
 from bot.schedules.store import active_snoozes
 from bot.services import Services
@@ -43,8 +45,9 @@ class PostedDigest:
     problems: list[str] = field(default_factory=list)  # what went wrong after the main post
 
 
-def build_for(services: Services, scan: ScanResult) -> Digest:
-    """The digest of `scan` minus snoozed resources, compared with the last posted digest."""
+def build_for(services: Services, scan: ScanResult, owners: OwnerDirectory | None = None) -> Digest:
+    """The digest of `scan` minus snoozed resources, compared with the last posted digest; items
+    mention their owners when `owners` can resolve them."""
     store, settings = services.store, services.settings
     now = services.clock()
     visible, hidden = split_snoozed(scan.findings, active_snoozes(store, now), now)
@@ -62,6 +65,7 @@ def build_for(services: Services, scan: ScanResult) -> Digest:
         max_items=settings.digest_max_items,
         timezone=settings.tz,
         snoozed=hidden,
+        owner_mentions=owners.mentions(visible) if owners is not None else None,
     )
 
 
@@ -103,7 +107,8 @@ def post_digest(
     if not channel:
         raise DigestNotConfigured("set SMBOT_DIGEST_CHANNEL to the channel for the digest (e.g. #ml-costs)")
     scan = services.recent_scan(fresh=fresh, on_progress=on_progress)
-    digest = build_for(services, scan)
+    owners = directory_for(settings, client)
+    digest = build_for(services, scan, owners)
     if digest.is_empty and not scan.errors and not settings.digest_when_empty:
         logger.info("digest skipped: nothing to flag and SMBOT_DIGEST_WHEN_EMPTY is off")
         return None
@@ -151,6 +156,9 @@ def post_digest(
         except SlackApiError as exc:
             logger.error("digest CSV upload failed: %s", exc.response.get("error"))
             posted.problems.append(f"CSV upload failed: {exc.response.get('error')}")
+    if settings.owner_dm:  # each owner's own items, same buttons, after the channel digest
+        _, problems = post_owner_digests(client, scan, digest.findings, owners, settings.digest_max_items)
+        posted.problems.extend(problems)
     return posted
 
 
@@ -175,7 +183,7 @@ def digest_cli(services: Services, *, post: bool, fresh: bool = False) -> int:
     if not post:
         with scan_progress(sys.stderr) as on_progress:
             scan = services.recent_scan(fresh=fresh, on_progress=on_progress)
-        digest = build_for(services, scan)
+        digest = build_for(services, scan, directory_for(settings, None))
         document = {"channel": settings.digest_channel, **digest.main.to_dict(), "thread": [m.to_dict() for m in digest.thread]}
         json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")

@@ -13,12 +13,14 @@ report empty with the reason, and the ledger part is still there.
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.aws import cost
 from bot.aws.session import error_message
 from bot.models import ScanResult
+from bot.owners.directory import OwnerDirectory
 from bot.report.ledger import cumulative_by_day, ledger_events, periods, realised
 from bot.report.models import WeeklyReport
 from bot.report.running_again import check_open_accruals, close_from_scan
@@ -30,6 +32,9 @@ from bot.services import Services
 logger = logging.getLogger(__name__)
 
 DEFAULT_WEEKS = 4
+# One Cost Explorer fetch at a time: fifty people typing /sm-savings at 09:01 on a cold cache
+# cost one set of requests, not fifty (the others then read today's cache).
+_CE_FETCH = threading.Lock()
 
 
 def _ce(services: Services) -> Any:
@@ -86,12 +91,16 @@ def _strip(response: Any) -> Any:
 
 
 def build_report(
-    services: Services, *, weeks: int = DEFAULT_WEEKS, scan: ScanResult | None = None
+    services: Services, *, weeks: int = DEFAULT_WEEKS, scan: ScanResult | None = None,
+    owners: OwnerDirectory | None = None, check_running: bool = True,
 ) -> WeeklyReport:
+    """`check_running=False` skips reading each stopped or deleted resource (the scheduled
+    report and the CLI read them; `/sm-savings` answers from what the ledger already knows)."""
     now = services.clock().astimezone(UTC)
     scan = scan if scan is not None else services.recent_scan()
     close_from_scan(services, scan)
-    check_open_accruals(services, now)
+    if check_running:
+        check_open_accruals(services, now)
     open_waste = scan.totals.est_monthly_savings_usd
     all_periods = periods(ledger_events(services.store))
     today = now.date()
@@ -106,6 +115,17 @@ def build_report(
         savings_series=cumulative_by_day(all_periods, window.week_starts[0], today, now),
         scan_errors=len(scan.errors),
     )
+    if owners is not None:  # owners nobody could map to Slack, listed once
+        owners.by_owner(scan.findings)
+        report.unmapped_owners = sorted(owners.unmapped)
+    with _CE_FETCH:
+        _add_cost_explorer(services, report, window, open_waste, now)
+    return report
+
+
+def _add_cost_explorer(
+    services: Services, report: WeeklyReport, window: Window, open_waste: float, now: datetime
+) -> None:
     try:
         report.spend = fetch_spend(services, window, now)
         report.waste_share = waste_share(open_waste, report.spend.last_30_days_usd)
@@ -119,4 +139,3 @@ def build_report(
     except Exception as exc:
         report.plans_error = f"Savings Plans: {_one_line(exc)}"
         logger.warning("report: no Savings Plans advice: %s", report.plans_error)
-    return report

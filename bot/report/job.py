@@ -18,11 +18,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.cron import parse_cron
+from bot.models import ScanResult
+from bot.owners.directory import directory_for
 from bot.report.build import DEFAULT_WEEKS, build_report
 from bot.report.models import WeeklyReport
 from bot.services import Services
 from reports.charts import ChartData, alt_text, charts, png_bytes
-from reports.weekly_report import report_blocks, report_json
+from reports.weekly_report import report_blocks, report_json, summary_blocks
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +66,7 @@ def post_report(services: Services, client: WebClient, report: WeeklyReport | No
     channel = channel or report_channel(services)
     if not channel:
         raise ReportNotConfigured("set SMBOT_REPORT_CHANNEL (or SMBOT_DIGEST_CHANNEL) to post the report")
-    report = report or build_report(services)
+    report = report or build_report(services, owners=directory_for(services.settings, client))
     text, blocks = report_blocks(report)
     response = client.chat_postMessage(
         channel=channel, text=text, blocks=[b.to_dict() for b in blocks], unfurl_links=False
@@ -82,6 +84,16 @@ def post_report(services: Services, client: WebClient, report: WeeklyReport | No
             logger.error("report charts upload failed: %s", exc.response.get("error"))
             posted.problems.append(f"charts upload failed: {exc.response.get('error')}")
     return posted
+
+
+def savings_summary(services: Services, scan: ScanResult) -> list[Any]:
+    """The report's summary for `/sm-savings` (realised savings, spend, advice), or nothing when
+    it cannot be built: the command still answers with its own totals."""
+    try:
+        return summary_blocks(build_report(services, scan=scan, check_running=False))[1]
+    except Exception:
+        logger.exception("/sm-savings: no report summary")
+        return []
 
 
 def run_report_job(services: Services, client: WebClient) -> None:
@@ -134,7 +146,7 @@ def report_cli(services: Services, *, weeks: int = DEFAULT_WEEKS, fmt: str = "ta
         raise UsageError(f"--weeks must be between 1 and 52, not {weeks}")
     if png is not None and not Path(png).parent.is_dir():
         raise UsageError(f"--png: no such directory: {Path(png).parent}")
-    report = build_report(services, weeks=weeks)
+    report = build_report(services, weeks=weeks, owners=directory_for(services.settings, None))
     if fmt == "json":
         json.dump(report_json(report), sys.stdout, indent=2)
         sys.stdout.write("\n")

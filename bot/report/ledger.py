@@ -22,7 +22,8 @@ from pydantic import BaseModel, Field
 
 from bot.actions.models import ActionKind, ActionRequest
 from bot.models import Finding
-from bot.scan.pricing import HOURS_PER_MONTH
+from bot.owners.resolve import owner_value
+from bot.scan.pricing import HOURS_PER_MONTH, PriceTable
 
 if TYPE_CHECKING:
     from bot.storage.store import Store
@@ -33,6 +34,9 @@ ACCRUING_ACTIONS = frozenset(
     {ActionKind.STOP_NOTEBOOK, ActionKind.DELETE_ENDPOINT, ActionKind.DELETE_STUDIO_APP}
 )
 ENDING_ACTIONS = frozenset({ActionKind.START_NOTEBOOK, ActionKind.RESTORE_ENDPOINT})
+# A resize saves the price difference while the notebook runs: running again does not end it,
+# only another resize of the same notebook does.
+RESIZE_ACTIONS = frozenset({ActionKind.RESIZE_NOTEBOOK})
 UNASSIGNED = "unassigned"
 
 
@@ -96,36 +100,70 @@ def record_accrual(
 
 
 def record_running_again(
-    store: Store, resource_keys: Iterable[str], *, at: datetime, source: str, detail: str
+    store: Store, resource_keys: Iterable[str], *, at: datetime, source: str, detail: str,
+    resized_too: bool = False,
 ) -> list[str]:
-    """Close the open periods of these resources (they run again); returns the keys closed."""
+    """Close the open periods of these resources (they run again); returns the keys closed.
+    A resize's period stays open (it saves while running) unless `resized_too`."""
     open_now = open_accruals(store)
     closed = []
     for key in dict.fromkeys(resource_keys):
         opened = open_now.get(key)
         if opened is None or at < opened.at:
             continue
+        if opened.action in RESIZE_ACTIONS and not resized_too:
+            continue
         _append(store, LedgerEvent(at=at, event="end", resource_key=key, source=source, detail=detail))
         closed.append(key)
     return closed
 
 
+def resize_saving_hourly_usd(
+    prices: PriceTable, region: str, from_type: str | None, to_type: str | None
+) -> float | None:
+    """What a notebook resize saves per hour (None: a price is unknown or it is not cheaper)."""
+    before = prices.hourly_usd(region, "notebook", from_type)
+    after = prices.hourly_usd(region, "notebook", to_type)
+    if before is None or after is None or before <= after:
+        return None
+    return before - after
+
+
 def record_outcome(
-    store: Store, request: ActionRequest, now: datetime, owner_tag_keys: Sequence[str]
+    store: Store, request: ActionRequest, now: datetime, owner_tag_keys: Sequence[str],
+    prices: PriceTable | None = None,
 ) -> None:
     """The executor's hook for a succeeded (non-dry-run) action. Never raises: the action is
     done on AWS whatever happens to the bookkeeping."""
     try:
+        if request.action in RESIZE_ACTIONS:
+            finding = latest_finding(store, request.resource_key)
+            record_running_again(store, [request.resource_key], at=now, source="action",
+                                 detail=f"resized again (request #{request.id})", resized_too=True)
+            hourly = None
+            if prices is not None and finding is not None:
+                hourly = resize_saving_hourly_usd(
+                    prices, request.key.region, finding.instance_type, request.params.get("instance_type")
+                )
+            record_accrual(
+                store, request.resource_key, at=now, hourly_usd=hourly, source="action",
+                action=str(request.action), request_id=request.id,
+                owner=owner_value(finding, owner_tag_keys) if finding else None,
+                detail=f"{finding.instance_type if finding else '?'} → {request.params.get('instance_type')}",
+            )
+            return
         if request.action in ACCRUING_ACTIONS:
             finding = latest_finding(store, request.resource_key)
             monthly = request.est_monthly_cost_usd
             if monthly is None and finding is not None:
                 monthly = finding.est_monthly_cost_usd
+            hourly = None if monthly is None else monthly / HOURS_PER_MONTH
+            if hourly is None:  # a scheduled stop of a notebook never flagged: its last price
+                hourly = _last_hourly(store, request.resource_key)
             record_accrual(
-                store, request.resource_key, at=now,
-                hourly_usd=None if monthly is None else monthly / HOURS_PER_MONTH,
+                store, request.resource_key, at=now, hourly_usd=hourly,
                 source="action", action=str(request.action), request_id=request.id,
-                owner=finding.owner(tuple(owner_tag_keys)) if finding else None,
+                owner=owner_value(finding, owner_tag_keys) if finding else None,
             )
         elif request.action in ENDING_ACTIONS:
             record_running_again(
@@ -134,6 +172,13 @@ def record_outcome(
             )
     except Exception:
         logger.exception("savings ledger: could not record request #%s", request.id)
+
+
+def _last_hourly(store: Store, resource_key: str) -> float | None:
+    rows = list(store.db.query(
+        "SELECT hourly_usd FROM savings_ledger WHERE resource_key = ? AND event = 'accrue'"
+        " AND hourly_usd IS NOT NULL ORDER BY id DESC LIMIT 1", [resource_key]))
+    return rows[0]["hourly_usd"] if rows else None
 
 
 def close_reappeared(store: Store, findings: Iterable[Finding], at: datetime) -> list[str]:

@@ -15,5 +15,7 @@ else
     echo "sm-cost-bot auto-stop: no python with boto3 found; auto-stop not started"
     exit 0
 fi
-(crontab -l 2>/dev/null | grep -v sm-cost-bot-autostop; \
+# A fresh instance has no crontab: `crontab -l` fails and grep finds nothing, neither may stop
+# the script under `set -e` before the new line is written.
+({ crontab -l 2>/dev/null | grep -v sm-cost-bot-autostop || true; }; \
  echo "*/5 * * * * $PYTHON $SCRIPT --time __IDLE_SECONDS____IGNORE_CONNECTIONS__ >> /var/log/jupyter.log 2>&1") | crontab -

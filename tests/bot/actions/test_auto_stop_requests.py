@@ -195,3 +195,47 @@ def test_a_notebook_that_already_runs_auto_stop_is_reported_not_changed(aws, tmp
             params=button_params(services, ActionKind.INSTALL_AUTO_STOP, restart_now=False),
         )
     assert opened.request is None and "already runs auto-stop" in opened.refusal
+
+
+class Crash(BaseException):
+    """Stands for the process dying mid-call (not an AWS error the executor would catch)."""
+
+
+def test_a_crash_after_the_attachment_is_reconciled_as_done_at_start_up(
+    aws, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.aws import notebook_fixes
+
+    services = services_for(aws, tmp_path)
+    aws.observed("Stopped")
+    aws.observed("Stopped")
+
+    def attach_then_die(*args: object) -> None:
+        raise Crash
+
+    monkeypatch.setattr(notebook_fixes, "perform", attach_then_die)
+    with aws.stub, pytest.raises(Crash):
+        ask_and_approve(services, restart_now=True)
+    monkeypatch.undo()
+    aws.observed("Stopped", config=AUTO_STOP_CONFIG)  # what start-up recovery reads
+    with aws.stub:
+        [outcome] = executor.recover(services)
+    assert (outcome.code, outcome.state) == (OutcomeCode.RECONCILED, S.SUCCEEDED)
+
+
+def test_a_crash_before_anything_was_attached_is_reported_interrupted(
+    aws, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.aws import notebook_fixes
+
+    services = services_for(aws, tmp_path)
+    aws.observed("Stopped")
+    aws.observed("Stopped")
+    monkeypatch.setattr(notebook_fixes, "perform", lambda *a: (_ for _ in ()).throw(Crash()))
+    with aws.stub, pytest.raises(Crash):
+        ask_and_approve(services, restart_now=True)
+    monkeypatch.undo()
+    aws.observed("Stopped")
+    with aws.stub:
+        [outcome] = executor.recover(services)
+    assert (outcome.code, outcome.state) == (OutcomeCode.INTERRUPTED, S.FAILED)

@@ -4,6 +4,7 @@ both), merged with a notebook's own configuration without losing its content."""
 from __future__ import annotations
 
 import base64
+import subprocess
 
 import boto3
 import pytest
@@ -39,6 +40,34 @@ def test_the_script_carries_the_idle_time_and_the_connections_choice() -> None:
     assert "def idle_verdict(" in script  # the checker itself travels inside the on-start script
     assert "__" not in script.replace("__name__", "").replace("__main__", "").replace("__doc__", "")
     assert "--ignore-connections >>" not in notebook_fixes.auto_stop_script(45, False)
+
+
+@pytest.mark.parametrize("original", [None, "#!/bin/bash\nset -e\necho setup\nexit 0\n"])
+def test_the_on_start_scripts_are_valid_bash(tmp_path, original) -> None:
+    script = notebook_fixes.auto_stop_script(60, ignore_connections=False)
+    if original:
+        script = notebook_fixes.merged_on_start(original, script)
+    path = tmp_path / "on-start.sh"
+    path.write_text(script)
+    checked = subprocess.run(["bash", "-n", str(path)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_a_first_crontab_entry_survives_set_e_when_root_has_no_crontab(tmp_path) -> None:
+    """The cron line, run as written, with a `crontab` that has nothing to list (as on a new
+    instance) and records what it is given."""
+    script = notebook_fixes.auto_stop_script(60, ignore_connections=False)
+    cron_line = script[script.index("({ crontab -l"):].rstrip("\n")
+    saved = tmp_path / "crontab.txt"
+    fake = (
+        "set -e\n"
+        f'crontab() {{ if [ "$1" = "-l" ]; then return 1; else cat > "{saved}"; fi; }}\n'
+        "PYTHON=/usr/bin/python3 SCRIPT=/home/ec2-user/sm-cost-bot-autostop.py\n"
+        + cron_line + "\n"
+    )
+    done = subprocess.run(["bash", "-c", fake], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert saved.read_text().startswith("*/5 * * * * /usr/bin/python3 ")
 
 
 def test_a_notebook_without_a_config_gets_the_shared_one_created_once(sagemaker) -> None:

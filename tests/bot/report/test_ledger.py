@@ -173,3 +173,37 @@ def test_a_deleted_endpoint_still_absent_keeps_accruing(acting):
     acting.run(ActionKind.DELETE_ENDPOINT, key, est_monthly_cost_usd=168.0)
     assert check_open_accruals(acting.services, acting.clock.now) == []
     assert list(open_accruals(acting.services.store)) == [key]
+
+
+def test_a_resize_accrues_the_price_difference_and_survives_running(services):
+    from bot.actions.models import ActionRequest, RequestState
+    from bot.report.ledger import record_outcome
+
+    services.store.save_scan(ScanResult(generated_at=T0, findings=[
+        finding("nb-1", FindingKind.IDLE_NOTEBOOK, instance_type="ml.m5.xlarge")]))
+    request = ActionRequest(
+        id=7, action=ActionKind.RESIZE_NOTEBOOK, resource_key=KEY, requester="U1",
+        state=RequestState.SUCCEEDED, created_at=T0, expires_at=T0, updated_at=T0,
+        params={"instance_type": "ml.t3.medium"},
+    )
+    record_outcome(services.store, request, T0, ["owner"], services.prices)
+    [opened] = ledger_events(services.store)
+    expected = services.prices.hourly_usd("us-east-1", "notebook", "ml.m5.xlarge") - services.prices.hourly_usd(
+        "us-east-1", "notebook", "ml.t3.medium")
+    assert opened.hourly_usd == pytest.approx(expected)
+    record_running_again(services.store, [KEY], at=T0 + timedelta(hours=1), source="check", detail="running")
+    assert list(open_accruals(services.store)) == [KEY]
+
+
+def test_a_scheduled_stop_without_a_finding_reuses_the_resources_last_price(fresh_store):
+    from bot.actions.models import ActionRequest, RequestState
+    from bot.report.ledger import record_outcome
+
+    record_accrual(fresh_store, KEY, at=T0, hourly_usd=0.05, source="action")
+    record_running_again(fresh_store, [KEY], at=T0 + timedelta(hours=12), source="action", detail="start")
+    stop = ActionRequest(
+        id=8, action=ActionKind.STOP_NOTEBOOK, resource_key=KEY, requester="schedule #1",
+        state=RequestState.SUCCEEDED, created_at=T0, expires_at=T0, updated_at=T0,
+    )
+    record_outcome(fresh_store, stop, T0 + timedelta(days=1), ["owner"])
+    assert ledger_events(fresh_store)[-1].hourly_usd == 0.05

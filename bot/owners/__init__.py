@@ -1,0 +1,1 @@
+"""Who owns a resource, in Slack: tag values resolved to users or channels (mentions, owner DMs)."""
