@@ -8,13 +8,24 @@ An invalid value stops start-up with one line naming the setting and what is all
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
+import tomllib
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, BaseModel, Field, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -63,6 +74,7 @@ class Settings(BaseSettings):
         extra="ignore",
         validate_default=True,
         populate_by_name=True,
+        allow_inf_nan=False,  # `inf` hours would be accepted, then break the scan that uses it
     )
 
     # --- what to scan -------------------------------------------------------------------------
@@ -70,7 +82,15 @@ class Settings(BaseSettings):
     regions: Annotated[list[str], NoDecode] = []
     accounts: Annotated[list[AccountTarget], NoDecode] = []
     external_id: str | None = None
+    # --- acting (bot.actions.roles): a role of its own, never the read role unless told so ----
+    action_roles: Annotated[list[AccountTarget], NoDecode] = []
+    action_role_name: str | None = Field(None, pattern=r"^[\w+=,.@-]{1,64}$")
+    act_with_scan_identity: bool = False
     scan_max_workers: int = Field(8, ge=1, le=64)
+    # botocore retries a timed-out call: a hung endpoint costs at most timeout × attempts.
+    aws_max_attempts: int = Field(8, ge=1, le=20, validation_alias=AliasChoices("AWS_MAX_ATTEMPTS"))
+    aws_connect_timeout_seconds: float = Field(5, gt=0, le=300)
+    aws_read_timeout_seconds: float = Field(20, gt=0, le=900)
 
     # --- thresholds per finding kind -----------------------------------------------------------
     notebook_idle_hours: float = Field(24, gt=0)
@@ -138,17 +158,49 @@ class Settings(BaseSettings):
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         config_path = os.environ.get("SMBOT_CONFIG")
         if config_path:
-            if not Path(config_path).is_file():
-                raise ConfigFileError(f"SMBOT_CONFIG: no such file: {config_path}")
+            check_config_file(Path(config_path), set(settings_cls.model_fields))
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_path))
         return tuple(sources)
+
+    @field_validator("*")
+    @classmethod
+    def _durations_and_amounts(cls, value: Any, info: ValidationInfo) -> Any:
+        """Every setting whose name carries a unit (`_hours`, `_usd`…) is a finite amount that
+        cannot be negative: settings added later get the rule by being named for their unit."""
+        name = info.field_name or ""
+        if name.endswith(UNIT_SUFFIXES) and isinstance(value, int | float) and not isinstance(value, bool):
+            if not math.isfinite(value) or value < 0:
+                raise ValueError(f"must be a finite number, 0 or more (got {value})")
+        return value
+
+    @field_validator("db_path")
+    @classmethod
+    def _db_path(cls, value: Path) -> Path:
+        return writable_file_path(value)
+
+    @field_validator("prices_path")
+    @classmethod
+    def _prices_path(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value} (write one with `sm-cost-bot prices refresh`)")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slack_api_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s) URL: {value!r} (e.g. https://slack.com/api/)")
+        return value
 
     @field_validator("regions", "owner_tag_keys", "approvers", mode="before")
     @classmethod
     def _lists(cls, value: Any) -> Any:
         return _split_commas(value)
 
-    @field_validator("accounts", mode="before")
+    @field_validator("accounts", "action_roles", mode="before")
     @classmethod
     def _accounts(cls, value: Any) -> Any:
         items = _split_commas(value)
@@ -186,7 +238,9 @@ class Settings(BaseSettings):
     def _digest_cron(cls, value: str) -> str:
         from bot.cron import parse_cron  # local: config must import cheaply
 
-        parse_cron(value)
+        trigger = parse_cron(value)
+        if trigger.get_next_fire_time(None, datetime.now(UTC)) is None:
+            raise ValueError(f"cron {value!r} never fires (no such date); e.g. '0 9 * * MON-FRI'")
         return value
 
     @field_validator("report_cron")
@@ -224,13 +278,64 @@ class ConfigFileError(ValueError):
     pass
 
 
+UNIT_SUFFIXES = ("_hours", "_minutes", "_days", "_seconds", "_usd", "_pct", "_percent")
+
+
+def writable_file_path(path: Path) -> Path:
+    """A file the bot can create or write: not empty, not a directory, in a writable directory
+    that exists (SQLite's own error is only "unable to open database file")."""
+    if str(path) in ("", "."):
+        raise ValueError("is empty: give a file path such as ./sm-cost-bot.db")
+    if path.is_dir():
+        raise ValueError(f"{path} is a directory: give a file path such as {path / 'sm-cost-bot.db'}")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise ValueError(f"directory {parent} does not exist: create it or choose another path")
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        raise ValueError(f"{path} is not readable and writable by this user")
+    if not path.exists() and not os.access(parent, os.W_OK | os.X_OK):
+        raise ValueError(f"directory {parent} is not writable by this user")
+    return path
+
+
+def check_config_file(path: Path, known_keys: set[str]) -> None:
+    """The TOML file named by SMBOT_CONFIG exists, parses, and holds only known settings: a
+    misspelt key would otherwise be silently ignored."""
+    try:
+        data = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigFileError(f"SMBOT_CONFIG: no such file: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigFileError(f"SMBOT_CONFIG: cannot read {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigFileError(f"SMBOT_CONFIG: {path} is not valid TOML: {exc}") from None
+    unknown = sorted(set(data) - known_keys)
+    if unknown:
+        raise ConfigFileError(
+            f"SMBOT_CONFIG: {path}: unknown setting{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(unknown)} (names are the variables' without SMBOT_, in lower case)"
+        )
+
+
+def env_name(field: str) -> str:
+    """The variable a user sets for a field: its alias (SLACK_BOT_TOKEN, AWS_MAX_ATTEMPTS) or
+    SMBOT_ + the name."""
+    info = Settings.model_fields.get(field)
+    if info is None:  # pydantic reports an aliased field by the alias itself
+        return field if field.isupper() else f"SMBOT_{field.upper()}"
+    alias = info.validation_alias
+    if isinstance(alias, AliasChoices) and isinstance(alias.choices[0], str):
+        return alias.choices[0]
+    return f"SMBOT_{field.upper()}"
+
+
 def settings_error_lines(error: ValidationError) -> list[str]:
     """One line per invalid setting, named as the user set it."""
     lines = []
     for item in error.errors():
         loc = [str(part) for part in item["loc"]]
         field = loc[0] if loc else "?"
-        name = field.upper() if field.upper().startswith("SLACK_") else f"SMBOT_{field.upper()}"
+        name = env_name(field)
         detail = item["msg"].removeprefix("Value error, ")
         where = f" (item {'.'.join(loc[1:])})" if len(loc) > 1 else ""
         lines.append(f"invalid setting {name}{where}: {detail}")

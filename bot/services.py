@@ -7,19 +7,20 @@ listeners and silently drops objects holding locks or connections).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.aws.price_list import get_sagemaker_products, pricing_client
 from bot.aws.regions import HOME_REGION, enabled_sagemaker_regions
-from bot.aws.session import ClientFactory
+from bot.aws.session import ClientFactory, client_config
 from bot.clock import Clock, utc_now
-from bot.config import AccountTarget, Settings
+from bot.config import AccountTarget, ConfigFileError, Settings
 from bot.models import FindingKind, ScanResult
 from bot.scan.fanout import run_scan
 from bot.scan.price_catalog import PriceCatalog
-from bot.scan.pricing import PriceTable, load_prices
+from bot.scan.pricing import PriceTable, PriceTableError, load_prices
+from bot.scan.scope import scan_scope_key
 from bot.storage.store import Store
 
 
@@ -40,13 +41,18 @@ class Services:
         regions: Iterable[str] | None = None,
         kinds: Iterable[FindingKind] | None = None,
         save: bool = True,
+        on_progress: Callable[[int, int], None] | None = None,
     ) -> ScanResult:
         """Run a real scan now and (by default) persist it."""
+        regions = list(regions) if regions else None
+        kinds = list(kinds) if kinds else None
         result = run_scan(
             self.clients, self.settings, self.price_catalog or self.prices, self.clock(),
-            regions=regions, kinds=kinds,
+            regions=regions, kinds=kinds, on_progress=on_progress,
         )
-        return self.store.save_scan(result) if save else result
+        if not save:
+            return result
+        return self.store.save_scan(result, scope_key=self.scope_key(regions, kinds))
 
     def regions_for(self, target: AccountTarget | None) -> list[str]:
         """The regions a scan of this account covers: SMBOT_REGIONS, else every region enabled
@@ -55,21 +61,36 @@ class Services:
             return list(self.settings.regions)
         return enabled_sagemaker_regions(self.clients.client("ec2", HOME_REGION, target))
 
-    def recent_scan(self) -> ScanResult:
-        """The latest full scan if younger than SMBOT_CACHE_MINUTES, else a fresh one.
+    def scope_key(
+        self, regions: Iterable[str] | None = None, kinds: Iterable[FindingKind] | None = None
+    ) -> str:
+        return scan_scope_key(self.settings, regions, kinds, self.clients.identity_key())
+
+    def recent_scan(
+        self, *, fresh: bool = False, on_progress: Callable[[int, int], None] | None = None
+    ) -> ScanResult:
+        """The latest full scan if younger than SMBOT_CACHE_MINUTES and made with the same
+        accounts, regions, kinds, thresholds and identity, without read errors; else a fresh one
+        (always a fresh one with `fresh=True`).
 
         Single-flight: concurrent callers wait for the one scan in progress instead of each
         starting their own (50 people typing /sm-idle at 09:01 cost one scan).
         """
-        max_age = timedelta(minutes=self.settings.cache_minutes)
-        cached = self.store.latest_scan(max_age=max_age, now=self.clock())
+        if fresh:
+            with self._scan_lock:
+                return self.scan(on_progress=on_progress)
+        cached = self._cached_scan()
         if cached is not None:
             return cached
         with self._scan_lock:
-            cached = self.store.latest_scan(max_age=max_age, now=self.clock())
+            cached = self._cached_scan()
             if cached is not None:
                 return cached
-            return self.scan()
+            return self.scan(on_progress=on_progress)
+
+    def _cached_scan(self) -> ScanResult | None:
+        max_age = timedelta(minutes=self.settings.cache_minutes)
+        return self.store.latest_scan(max_age=max_age, now=self.clock(), scope_key=self.scope_key())
 
 
 def build_services(
@@ -80,8 +101,11 @@ def build_services(
     store: Store | None = None,
 ) -> Services:
     store = store or Store(settings.db_path)
-    clients = clients or ClientFactory()
-    prices = load_prices(settings.prices_path, discount=settings.price_discount)
+    clients = clients or ClientFactory(config=client_config(settings))
+    try:
+        prices = load_prices(settings.prices_path, discount=settings.price_discount)
+    except PriceTableError as exc:
+        raise ConfigFileError(f"SMBOT_PRICES_PATH: {exc}") from None
     return Services(
         settings=settings,
         store=store,

@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from bot.models import ResourceType
 from bot.schedules.requests import (
     USAGE,
+    ResourceLookupError,
     ScheduleUsageError,
     create_schedule,
     find_resource,
@@ -108,7 +109,11 @@ def register(app: App, services: Services, directory: ApproverDirectory | None =
         if isinstance(parsed_command, str) or parsed_command.verb != "add":
             return  # answered in the ack
         user = command["user_id"]
-        key = find_resource(services, parsed_command.name, parsed_command.resource_type)
+        try:
+            key = find_resource(services, parsed_command.name, parsed_command.resource_type)
+        except ResourceLookupError as exc:
+            respond(**_ephemeral(escape(str(exc))), replace_original=False)
+            return
         if key is None:
             kind = "endpoint" if parsed_command.resource_type is ResourceType.ENDPOINT else "notebook instance"
             respond(**_ephemeral(usage(f"No {kind} named `{parsed_command.name}` in {', '.join(settings.regions) or 'any enabled region'}.")),

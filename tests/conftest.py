@@ -47,6 +47,8 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # moto has no Price List API (its server prints to stdout and answers 500): scans in tests
     # price from the bundled table; the fetch path is tested with Stubber (test_price_catalog).
     monkeypatch.setenv("SMBOT_PRICES_FETCH", "false")
+    # moto has one identity: tests act with it unless they test the action roles themselves.
+    monkeypatch.setenv("SMBOT_ACT_WITH_SCAN_IDENTITY", "true")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
     monkeypatch.chdir(tmp_path)

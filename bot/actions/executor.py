@@ -52,6 +52,7 @@ from bot.actions.models import (
     Vote,
 )
 from bot.actions.notebook_guard import used_since
+from bot.actions.roles import action_clients_for, read_clients_for
 from bot.actions.store import RequestStore
 from bot.aws import actions
 from bot.aws.inference_components import endpoint_components
@@ -87,15 +88,9 @@ def requests_of(services: Services) -> RequestStore:
     return RequestStore(services.store)
 
 
-def clients_for(services: Services, key: ResourceKey) -> RegionClients:
-    """Clients for the resource's own account and region (AssumeRole when accounts are set)."""
-    targets = services.settings.account_targets()
-    if targets == [None]:
-        return RegionClients(services.clients, key.region, None)
-    for target in targets:
-        if target is not None and target.account_id == key.account_id:
-            return RegionClients(services.clients, key.region, target)
-    raise LookupError(f"account {key.account_id} is not in SMBOT_ACCOUNTS")
+# Reads before a request exists use the scan identity; the re-read, the change and the
+# reconciliation use the action role of the resource's account (bot.actions.roles).
+clients_for = read_clients_for
 
 
 def _dry(services: Services, request: ActionRequest) -> bool:
@@ -302,7 +297,7 @@ def _act(services: Services, request: ActionRequest, actor: str) -> Outcome:
     key, dry = request.key, _dry(services, request)
     guard = actions.GUARDS[request.action]
     try:
-        clients = clients_for(services, key)
+        clients = action_clients_for(services, key)
         observation = actions.observe(clients, key, request.params)
         invocations = 0.0
         notebook_use = None

@@ -59,7 +59,7 @@ def _apply_one(services: Services, row: dict[str, Any]) -> Applied:
         return Applied(request_id=request_id, resource_key=resource_key, result="waiting",
                        message="claimed by another sweep")
     try:
-        clients = executor.clients_for(services, key)
+        clients = executor.action_clients_for(services, key)  # it changes the notebook: the action role
         observation = actions.observe(clients, key, {})
     except Exception as exc:
         fixes.move(request_id, (APPLYING,), PENDING, services.clock(), error_message(exc))

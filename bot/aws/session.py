@@ -13,22 +13,51 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, ReadTimeoutError
 
-from bot.config import AccountTarget
+from bot.config import AccountTarget, Settings
+from bot.exit_codes import UsageError
 
 DEFAULT_MAX_ATTEMPTS = 8
+DEFAULT_CONNECT_TIMEOUT_SECONDS = 5.0
+DEFAULT_READ_TIMEOUT_SECONDS = 20.0
+NO_CREDENTIALS = (
+    "no AWS credentials found: set AWS_PROFILE (a profile in ~/.aws/config), or "
+    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones), "
+    "or run where an instance, task or pod role is attached"
+)
 
 
-def retry_config() -> Config:
+def _env_max_attempts() -> int:
+    raw = os.environ.get("AWS_MAX_ATTEMPTS") or str(DEFAULT_MAX_ATTEMPTS)
+    try:
+        return max(int(raw), 1)
+    except ValueError:
+        raise UsageError(f"invalid setting AWS_MAX_ATTEMPTS: {raw!r} is not a whole number") from None
+
+
+def retry_config(
+    max_attempts: int | None = None,
+    connect_timeout_seconds: float = DEFAULT_CONNECT_TIMEOUT_SECONDS,
+    read_timeout_seconds: float = DEFAULT_READ_TIMEOUT_SECONDS,
+) -> Config:
     """botocore's `adaptive` mode (client-side rate limiting on throttles) with 8 attempts;
-    `AWS_MAX_ATTEMPTS` still overrides the count, as for any AWS SDK."""
-    attempts = int(os.environ.get("AWS_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
+    `AWS_MAX_ATTEMPTS` still overrides the count, as for any AWS SDK. botocore retries a timed
+    out call too, so a hung endpoint costs at most attempts × (connect or read) timeout."""
+    attempts = max_attempts if max_attempts is not None else _env_max_attempts()
     return Config(
         retries={"mode": "adaptive", "total_max_attempts": max(attempts, 1)},
-        connect_timeout=5,
-        read_timeout=30,
+        connect_timeout=connect_timeout_seconds,
+        read_timeout=read_timeout_seconds,
         max_pool_connections=20,
+    )
+
+
+def client_config(settings: Settings) -> Config:
+    return retry_config(
+        settings.aws_max_attempts,
+        settings.aws_connect_timeout_seconds,
+        settings.aws_read_timeout_seconds,
     )
 SESSION_NAME = "sm-cost-bot"
 
@@ -47,6 +76,9 @@ def error_message(exc: BaseException) -> str:
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
         return f"{err.get('Code', 'ClientError')}: {err.get('Message', '')}".rstrip(": ")
+    if isinstance(exc, ReadTimeoutError | ConnectTimeoutError):
+        # Say which knob bounds the wait: botocore retried the call before giving up.
+        return f"{exc} (no answer in time; SMBOT_AWS_READ_TIMEOUT_SECONDS × AWS_MAX_ATTEMPTS)"
     if isinstance(exc, BotoCoreError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
@@ -92,6 +124,22 @@ class ClientFactory:
                     aws_session_token=creds["SessionToken"],
                 )
         return self._sessions[key]
+
+    def has_credentials(self) -> bool:
+        """Whether the base identity has credentials anywhere in boto3's chain (environment,
+        profile, SSO, container or instance role). Without them every call fails, and a scan
+        would look like "nothing could be read" instead of naming the fix."""
+        return self._base().get_credentials() is not None
+
+    def identity_key(self) -> str:
+        """Who the base identity is, without a network call: the access key id (or "" without
+        credentials). Part of a scan's scope key, so a scan made as someone else is not reused."""
+        credentials = self._base().get_credentials()
+        return credentials.access_key if credentials is not None else ""
+
+    def require_credentials(self) -> None:
+        if not self.has_credentials():
+            raise UsageError(NO_CREDENTIALS)
 
     def client(self, service: str, region: str, target: AccountTarget | None = None) -> Any:
         key = (target.role_arn if target else "", region, service)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
@@ -103,7 +104,13 @@ def plan_for(services: Services, digest: Digest, scan: ScanResult, channel: str)
 
 
 def post_digest(
-    services: Services, client: WebClient, *, channel: str | None = None, retry_later: bool = True
+    services: Services,
+    client: WebClient,
+    *,
+    channel: str | None = None,
+    retry_later: bool = True,
+    fresh: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> PostedDigest | None:
     """Post once now. None when there is nothing to say and SMBOT_DIGEST_WHEN_EMPTY is off.
 
@@ -116,7 +123,7 @@ def post_digest(
     channel = channel or settings.digest_channel
     if not channel:
         raise DigestNotConfigured("set SMBOT_DIGEST_CHANNEL to the channel for the digest (e.g. #ml-costs)")
-    scan = services.recent_scan()
+    scan = services.recent_scan(fresh=fresh, on_progress=on_progress)
     owners = directory_for(settings, client)
     digest = build_for(services, scan, owners)
     if digest.is_empty and not scan.errors and not settings.digest_when_empty:
@@ -160,14 +167,16 @@ def run_digest_job(services: Services, client: WebClient) -> None:
         logger.info("digest posted to %s at %s: %d findings", posted.channel, posted.ts, posted.findings)
 
 
-def digest_cli(services: Services, *, post: bool) -> int:
+def digest_cli(services: Services, *, post: bool, fresh: bool = False) -> int:
     """`digest --dry-run` prints the Block Kit JSON; `digest --post` posts once now."""
     from bot.exit_codes import EXIT_OK, EXIT_SCAN_ERRORS, EXIT_UNEXPECTED, UsageError
     from bot.runtime.slack_client import SLACK_FAILURES, build_web_client, describe_failure
+    from bot.scan.progress import scan_progress
 
     settings = services.settings
     if not post:
-        scan = services.recent_scan()
+        with scan_progress(sys.stderr) as on_progress:
+            scan = services.recent_scan(fresh=fresh, on_progress=on_progress)
         digest = build_for(services, scan, directory_for(settings, None))
         document = {"channel": settings.digest_channel, **digest.main.to_dict(), "thread": [m.to_dict() for m in digest.thread]}
         json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
@@ -176,8 +185,18 @@ def digest_cli(services: Services, *, post: bool) -> int:
     missing = [n for n, v in (("SLACK_BOT_TOKEN", settings.slack_bot_token), ("SMBOT_DIGEST_CHANNEL", settings.digest_channel)) if not v]
     if missing:
         raise UsageError(f"digest --post needs {' and '.join(missing)} set")
+    client = build_web_client(settings)
     try:
-        posted = post_digest(services, build_web_client(settings), retry_later=False)
+        with scan_progress(sys.stderr) as on_progress:
+            posted = post_digest(
+                services, client, retry_later=False, fresh=fresh, on_progress=on_progress
+            )
+    except OSError as exc:  # URLError and socket errors: offline, proxy, a wrong SLACK_API_URL
+        reason = getattr(exc, "reason", None) or exc
+        raise UsageError(
+            f"cannot reach the Slack API at {client.base_url} ({reason}): check the network,"
+            " the proxy variables or SLACK_API_URL"
+        ) from None
     except SLACK_FAILURES as exc:
         print(f"sm-cost-bot: Slack refused the digest: {describe_failure(exc)[0]}", file=sys.stderr)
         return EXIT_UNEXPECTED

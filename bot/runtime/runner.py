@@ -66,8 +66,9 @@ def run_bot(services: Services, *, http: bool = False, host: str = "127.0.0.1", 
         print(f"sm-cost-bot: SLACK_BOT_TOKEN was not accepted by Slack: {exc.response.get('error')}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:
-        print(f"sm-cost-bot: cannot reach the Slack API at {client.base_url}: {exc}", file=sys.stderr)
-        return EXIT_UNREACHABLE
+        print(f"sm-cost-bot: cannot reach the Slack API at {client.base_url}: {exc}"
+              " (check the network, the proxy variables or SLACK_API_URL)", file=sys.stderr)
+        return EXIT_USAGE
     app = build_app(services, client, token_verification_enabled=False)  # verified just above
 
     from bot.runtime.single_instance import AlreadyRunning, DatabaseLock
@@ -100,7 +101,12 @@ def _serve(services: Services, client: WebClient, app: Any, *, http: bool, host:
         from bot.runtime.http_server import HttpServer
 
         on_rejected = functools.partial(record_rejected_request, services)
-        server = HttpServer(wsgi_app(app, on_rejected=on_rejected, health=health.problems), host, port).start()
+        try:
+            server = HttpServer(wsgi_app(app, on_rejected=on_rejected, health=health.problems), host, port).start()
+        except OSError as exc:  # port in use, a host this machine does not have, a privileged port
+            print(f"sm-cost-bot: cannot listen on {host}:{port} ({exc.strerror or exc}):"
+                  " choose another --host or --port", file=sys.stderr)
+            return EXIT_USAGE
         logger.info("HTTP mode: POST %s/slack/events, GET %s/healthz", server.url, server.url)
         stop_transport = server.stop
     else:

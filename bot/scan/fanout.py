@@ -7,12 +7,15 @@ Regions: `--region`, else `SMBOT_REGIONS`, else every region enabled for each ac
 SageMaker is offered. Prices for the regions scanned are resolved once, before the scanners run
 (`prices.table_for`: cache, Price List API, bundled table), and each finding's evidence names the
 source of its price, or why it has none.
+
+A Ctrl-C (or any exception in the caller's thread) abandons the pool instead of waiting for it:
+a worker blocked on a hung endpoint would otherwise hold the exit for timeout × attempts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime
 
 from bot.aws.regions import HOME_REGION, enabled_sagemaker_regions
@@ -105,7 +108,10 @@ def run_scan(
     *,
     regions: Iterable[str] | None = None,
     kinds: Iterable[FindingKind] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> ScanResult:
+    """`on_progress(done, total)` is called from this thread as account × region × kind parts
+    finish (total is known once the accounts are resolved)."""
     complete = regions is None and kinds is None
     chosen = list(regions or settings.regions)  # empty: each account's SageMaker regions
     kinds = list(kinds or SCANNERS)
@@ -113,7 +119,8 @@ def run_scan(
     findings: list[Finding] = []
     errors: list[ScanError] = []
     accounts: list[str] = []
-    with ThreadPoolExecutor(max_workers=settings.scan_max_workers, thread_name_prefix="scan") as pool:
+    pool = ThreadPoolExecutor(max_workers=settings.scan_max_workers, thread_name_prefix="scan")
+    try:
         first = chosen[0] if chosen else HOME_REGION
         resolved = list(pool.map(lambda t: (t, *_resolve_account(factory, t, first)), targets))
         plan: list[tuple[AccountTarget | None, str, list[str]]] = []
@@ -140,10 +147,20 @@ def run_scan(
                             shared,
                         )
                     )
-        for job in jobs:
+        if on_progress is not None:
+            on_progress(0, len(jobs))
+        for done, job in enumerate(as_completed(jobs), start=1):
+            job.result()  # re-raises nothing (_scan_one returns errors as values); waits
+            if on_progress is not None:
+                on_progress(done, len(jobs))
+        for job in jobs:  # in submission order: the result reads the same whatever finished first
             found, failed = job.result()
             findings.extend(found)
             errors.extend(failed)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     findings.sort(key=lambda f: (-(f.est_monthly_savings_usd or 0.0), f.kind, f.name))
     return ScanResult(
         generated_at=now,

@@ -13,6 +13,7 @@ how much to trust its figure. An unknown instance type answers None — the call
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -119,11 +120,41 @@ class PriceTable:
         return {"source": self.source, "generated_at": self.generated_at, "prices": self.prices}
 
 
+class PriceTableError(ValueError):
+    """A price table file that cannot be used: the message names the file and what is wrong."""
+
+
 def load_prices(path: Path | None = None, discount: float = 0.0) -> PriceTable:
-    data = json.loads((Path(path) if path is not None else BUNDLED_PRICES).read_text())
+    source = Path(path) if path is not None else BUNDLED_PRICES
+    try:
+        data = json.loads(source.read_text())
+    except OSError as exc:
+        raise PriceTableError(f"cannot read {source}: {exc.strerror or exc}") from None
+    except ValueError as exc:  # JSONDecodeError and undecodable bytes
+        raise PriceTableError(f"{source} is not JSON: {exc}") from None
+    problem = price_table_problem(data)
+    if problem:
+        raise PriceTableError(f"{source}: {problem} (write one with `sm-cost-bot prices refresh`)")
     return PriceTable(
         prices=data["prices"],
         source=data.get("source", ""),
         generated_at=data.get("generated_at", ""),
         discount=discount,
     )
+
+
+def price_table_problem(data: Any) -> str | None:
+    """Why `data` is not a price table ({"prices": {region: {component: {type: $/h}}}}), or None."""
+    if not isinstance(data, dict) or not isinstance(data.get("prices"), dict) or not data["prices"]:
+        return 'no "prices" object with at least one region'
+    for region, components in data["prices"].items():
+        if not isinstance(components, dict):
+            return f"prices.{region} is not an object of components"
+        for component, types in components.items():
+            if not isinstance(types, dict):
+                return f"prices.{region}.{component} is not an object of instance types"
+            for instance_type, price in types.items():
+                ok = isinstance(price, int | float) and not isinstance(price, bool)
+                if not ok or not math.isfinite(price) or price < 0:
+                    return f"prices.{region}.{component}.{instance_type} is {price!r}, not a price in $/h"
+    return None

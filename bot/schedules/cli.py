@@ -14,6 +14,7 @@ from rich.table import Table
 from bot.models import ResourceType
 from bot.schedules.requests import (
     USAGE,
+    ResourceLookupError,
     ScheduleUsageError,
     create_schedule,
     find_resource,
@@ -68,7 +69,10 @@ def schedule_cli(services: Services, words: list[str]) -> int:
         print(f"removed schedule #{removed.id} ({removed.name}: {removed.description})")
         return EXIT_OK
     assert command.name is not None and command.rule is not None
-    key = find_resource(services, command.name, command.resource_type)
+    try:
+        key = find_resource(services, command.name, command.resource_type)
+    except ResourceLookupError as exc:
+        return _fail(str(exc), usage=False)
     if key is None:
         kind = "endpoint" if command.resource_type is ResourceType.ENDPOINT else "notebook instance"
         return _fail(f"no {kind} named {command.name!r} in {', '.join(settings.regions) or 'any enabled region'}", usage=False)

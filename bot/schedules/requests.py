@@ -62,6 +62,9 @@ class ScheduleCommand:
         return ResourceType.NOTEBOOK_INSTANCE
 
 
+MAX_SCHEDULE_ID = 2**63 - 1  # SQLite's largest INTEGER: a bigger id cannot even be looked up
+
+
 def parse_command(words: list[str], default_tz: str, now: datetime) -> ScheduleCommand:
     """`list` | `add <name> …` | `remove <id>`; ScheduleUsageError (bad shape) or
     ScheduleInputError (a bad field) otherwise."""
@@ -73,7 +76,10 @@ def parse_command(words: list[str], default_tz: str, now: datetime) -> ScheduleC
     if verb == "remove" and len(rest) == 1:
         if not rest[0].lstrip("#").isdigit():
             raise ScheduleUsageError(f"{rest[0]!r} is not a schedule id (a number from list)")
-        return ScheduleCommand("remove", schedule_id=int(rest[0].lstrip("#")))
+        schedule_id = int(rest[0].lstrip("#"))
+        if schedule_id > MAX_SCHEDULE_ID:
+            raise ScheduleUsageError(f"there is no schedule #{schedule_id} (ids are from list)")
+        return ScheduleCommand("remove", schedule_id=schedule_id)
     if verb == "add" and len(rest) >= 2:
         return ScheduleCommand("add", name=rest[0], rule=parse_rule_words(rest[1:], default_tz, now))
     raise ScheduleUsageError(f"cannot read {' '.join(words)[:80]!r}")
@@ -95,21 +101,41 @@ def check_resource(services: Services, key: ResourceKey) -> str | None:
     return None
 
 
+# What the lookups below call, with the scan identity: the read policy grants them.
+LOOKUP_PERMISSIONS = [
+    "sagemaker:DescribeNotebookInstance",
+    "sagemaker:DescribeEndpoint",
+    "sagemaker:ListTags",
+]
+
+
+class ResourceLookupError(LookupError):
+    """The resource was not found, and some account-region could not even be looked in."""
+
+
 def find_resource(services: Services, name: str, resource_type: ResourceType) -> ResourceKey | None:
-    """The first account-region (in settings order) where a resource of that name exists."""
+    """The first account-region (in settings order) where a resource of that name exists.
+
+    None when it is in none of them; ResourceLookupError when it was not found and some
+    account-region could not be read (AccessDenied is not "no such notebook")."""
     settings = services.settings
+    failures: list[str] = []
     for target in settings.account_targets():
         for region in services.regions_for(target):
-            key = ResourceKey(
-                account_id=services.clients.account_id(target, region), region=region,
-                resource_type=resource_type, name=name,
-            )
             try:
+                key = ResourceKey(
+                    account_id=services.clients.account_id(target, region), region=region,
+                    resource_type=resource_type, name=name,
+                )
                 state = actions.observe(executor.clients_for(services, key), key, {}).state
-            except Exception:
+            except Exception as exc:
+                where = target.account_id if target else "this account"
+                failures.append(f"{where} {region}: {error_message(exc)}")
                 continue
             if state != actions.ABSENT:
                 return key
+    if failures:
+        raise ResourceLookupError(f"{name} not found, and could not look in {'; '.join(failures)}")
     return None
 
 

@@ -82,6 +82,12 @@ def m002_scan_scope(db: Database) -> None:
     db["scans"].add_column("complete", int, not_null_default=1)
 
 
+@core()
+def m003_scan_scope_key(db: Database) -> None:
+    # Scans stored before the key existed never match one, so they are never reused.
+    db["scans"].add_column("scope_key", str, not_null_default="")
+
+
 
 
 class Store:
@@ -141,12 +147,14 @@ class Store:
 
     # --- scans -------------------------------------------------------------------------------
 
-    def save_scan(self, result: ScanResult) -> ScanResult:
+    def save_scan(self, result: ScanResult, scope_key: str = "") -> ScanResult:
+        """`scope_key` (bot.scan.scope) is what a later cache lookup must match to reuse it."""
         totals = result.totals
         with self.transaction() as db:
             cursor = db.execute(
                 "INSERT INTO scans (generated_at, regions, accounts, kinds, complete, finding_count,"
-                " error_count, est_monthly_savings_usd, totals) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " error_count, est_monthly_savings_usd, totals, scope_key)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     result.generated_at.isoformat(),
                     json.dumps(result.regions),
@@ -157,6 +165,7 @@ class Store:
                     len(result.errors),
                     totals.est_monthly_savings_usd,
                     totals.model_dump_json(),
+                    scope_key,
                 ],
             )
             scan_id = cursor.lastrowid
@@ -213,11 +222,25 @@ class Store:
         )
 
     def latest_scan(
-        self, max_age: timedelta | None = None, now: datetime | None = None, *, complete_only: bool = True
+        self,
+        max_age: timedelta | None = None,
+        now: datetime | None = None,
+        *,
+        complete_only: bool = True,
+        scope_key: str | None = None,
     ) -> ScanResult | None:
-        """The newest scan (of the whole fleet unless `complete_only=False`), if young enough."""
-        where = "WHERE complete = 1 " if complete_only else ""
-        rows = list(self.db.query(f"SELECT id, generated_at FROM scans {where}ORDER BY id DESC LIMIT 1"))
+        """The newest scan (of the whole fleet unless `complete_only=False`), if young enough.
+        With `scope_key`, only a scan made with that key and without any read error counts."""
+        conditions, params = [], []
+        if complete_only:
+            conditions.append("complete = 1")
+        if scope_key is not None:
+            conditions += ["scope_key = ?", "error_count = 0"]
+            params.append(scope_key)
+        where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
+        rows = list(
+            self.db.query(f"SELECT id, generated_at FROM scans {where}ORDER BY id DESC LIMIT 1", params)
+        )
         if not rows:
             return None
         if max_age is not None and now is not None:

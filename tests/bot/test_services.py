@@ -2,13 +2,66 @@
 
 from datetime import timedelta
 
+import pytest
+
+from bot.aws.session import ClientFactory
+from bot.config import Settings
+from bot.demo.studio_standin import install_studio_standin
 from bot.models import FindingKind
+from bot.services import build_services
+from tests.conftest import REGION
 
 
-def test_a_fresh_full_scan_is_reused_within_the_cache_minutes(services, fleet, now):
-    fleet.notebook("idle", last_modified=now - timedelta(days=2))
+@pytest.fixture
+def readable_fleet(services, fleet):
+    """moto lacks Studio ListApps (an HTTP 500, so a read error in every scan): answer it with no
+    apps, so that a full scan reads everything and may be reused."""
+    install_studio_standin(services.clients.client("sagemaker", REGION), apps=[])
+    return fleet
+
+
+def test_a_fresh_full_scan_is_reused_within_the_cache_minutes(services, readable_fleet, now):
+    readable_fleet.notebook("idle", last_modified=now - timedelta(days=2))
     first = services.scan(kinds=None)
+    assert first.errors == []
     assert services.recent_scan().scan_id == first.scan_id
+
+
+def test_a_scan_with_read_errors_is_never_reused(services, fleet):
+    first = services.scan()  # moto answers Studio ListApps with HTTP 500
+    assert first.errors
+    assert services.recent_scan().scan_id != first.scan_id
+
+
+def test_fresh_scans_again_even_with_a_reusable_scan(services, readable_fleet):
+    first = services.scan()
+    assert services.recent_scan(fresh=True).scan_id != first.scan_id
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [{"notebook_idle_hours": 1000}, {"regions": ["eu-west-1"]}, {"endpoint_lookback_hours": 24},
+     {"accounts": ["arn:aws:iam::111111111111:role/read"]}],
+    ids=["threshold", "regions", "lookback", "accounts"],
+)
+def test_a_scan_made_with_other_settings_is_not_reused(services, readable_fleet, changed):
+    first = services.scan()
+    settings = Settings(**{**services.settings.model_dump(include={"db_path", "regions"}), **changed})
+    other = build_services(settings, clients=services.clients, store=services.store)
+    assert other.recent_scan().scan_id != first.scan_id
+    assert services.recent_scan().scan_id == first.scan_id
+
+
+def test_a_scan_made_as_another_identity_is_not_reused(services, readable_fleet, monkeypatch):
+    services.scan()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "someone-else")
+    other = build_services(services.settings, clients=ClientFactory(), store=services.store)
+    assert other.scope_key() != services.scope_key()
+
+
+def test_the_same_settings_give_the_same_scope(services):
+    again = build_services(services.settings, clients=ClientFactory(), store=services.store)
+    assert again.scope_key() == services.scope_key()
 
 
 def test_a_narrowed_scan_is_never_mistaken_for_the_whole_fleet(services, fleet, now, monkeypatch):

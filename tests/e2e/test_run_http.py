@@ -108,7 +108,7 @@ def test_an_unreachable_slack_api_ends_in_one_line_not_a_trace(bot_env):
 
     result = run(["run", "--http", "--port", str(free_port())], bot_env)
 
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith("sm-cost-bot: cannot reach the Slack API at http://127.0.0.1:")
     assert "Traceback" not in result.stderr
 

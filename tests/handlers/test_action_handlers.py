@@ -60,7 +60,9 @@ def finding(resource_type: ResourceType, name: str, kind: FindingKind, cost: flo
 
 def digest_with(services: Services, *findings: Finding) -> dict[str, Any]:
     """A stored scan and the digest message showing its items, as Slack would send it back."""
-    services.store.save_scan(ScanResult(generated_at=datetime.now(UTC), findings=list(findings)))
+    services.store.save_scan(
+        ScanResult(generated_at=datetime.now(UTC), findings=list(findings)), scope_key=services.scope_key()
+    )
     blocks = [b.to_dict() for f in findings for b in item_blocks(f)]
     return {"type": "message", "ts": DIGEST_TS, "text": "SageMaker waste digest", "blocks": blocks}
 

@@ -12,10 +12,12 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.aws import cost
 from bot.cli import main
+from bot.config import Settings
 from bot.models import ScanResult
 from bot.report.build import build_report
 from bot.report.job import REPORT_JOB_ID, ReportNotConfigured, install_report_job, post_report
 from bot.report.spend import Window
+from bot.services import build_services
 from bot.storage.store import Store
 from tests.fakes.cost_explorer import (
     install_savings_plans_standin,
@@ -53,7 +55,7 @@ def reporting(services, moto_server, sp_calls):
     settings = services.settings.model_copy(update={"report_channel": CHANNEL})
     services = dataclasses.replace(services, settings=settings)
     services.store.save_scan(ScanResult(generated_at=datetime.now(UTC), regions=["us-east-1"],
-                                        findings=[finding("nb-alice")]))
+                                        findings=[finding("nb-alice")]), scope_key=services.scope_key())
     window = Window(today=services.clock().date(), weeks=4)
     seed_spend(moto_server, _spend_lines(window), window.query_start, window.query_end)
     return services
@@ -125,7 +127,8 @@ def cli_db(moto_server, monkeypatch, tmp_path):
     monkeypatch.setenv("SMBOT_DB_PATH", str(tmp_path / "cli.db"))
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # moto has no Savings Plans calls: HTTP 500
     store = Store(tmp_path / "cli.db")
-    store.save_scan(ScanResult(generated_at=datetime.now(UTC), regions=["us-east-1"], findings=[finding()]))
+    store.save_scan(ScanResult(generated_at=datetime.now(UTC), regions=["us-east-1"], findings=[finding()]),
+                    scope_key=build_services(Settings(), store=store).scope_key())  # what the CLI will ask for
     window = Window(today=datetime.now(UTC).date(), weeks=2)
     seed_spend(moto_server, _spend_lines(window), window.query_start, window.query_end)
     store.close()

@@ -123,7 +123,9 @@ def test_the_catch_up_job_posts_the_digest(digest_services, slack_client, slack_
     due = datetime.now(BERLIN).replace(microsecond=0) - timedelta(minutes=20)
     cron = f"{due.minute} {due.hour} * * *"
     services = with_settings(digest_services, digest_cron=cron)
-    services.store.save_scan(ScanResult(generated_at=datetime.now(UTC), findings=[finding("nb-cron")]))
+    services.store.save_scan(
+        ScanResult(generated_at=datetime.now(UTC), findings=[finding("nb-cron")]), scope_key=services.scope_key()
+    )
 
     scheduler = digest_scheduler(services, slack_client)
     assert scheduler.get_job(DIGEST_CATCH_UP_JOB_ID) is not None
