@@ -21,6 +21,7 @@ from bot.models import FindingKind
 NOT_SCOPE_PREFIXES = (
     "slack_", "digest_", "report_", "approver", "required_approvals", "allow_self_approval", "request_ttl_",
     "dry_run", "schedules_", "timezone", "cache_", "db_path", "scan_max_workers", "aws_",
+    "owner_dm", "owner_map", "log_level", "action_role", "act_with_scan_identity",
 )
 
 

@@ -106,6 +106,7 @@ LOOKUP_PERMISSIONS = [
     "sagemaker:DescribeNotebookInstance",
     "sagemaker:DescribeEndpoint",
     "sagemaker:ListTags",
+    "ec2:DescribeRegions",  # the account's enabled regions, when SMBOT_REGIONS is unset
 ]
 
 

@@ -16,7 +16,7 @@ KEY = "123456789012:us-east-1:notebook-instance:nb-old"
 
 def test_sm_savings_ends_with_the_reports_summary(http_app, signed, slack_api, services):
     now = datetime.now(UTC)
-    services.store.save_scan(ScanResult(generated_at=now, regions=["us-east-1"], findings=[finding("nb-a")]))
+    services.store.save_scan(ScanResult(generated_at=now, regions=["us-east-1"], findings=[finding("nb-a")]), scope_key=services.scope_key())
     record_accrual(services.store, KEY, at=now - timedelta(hours=10), hourly_usd=1.0, source="test")
     install_savings_plans_standin(
         services.clients.client("ce", cost.CE_REGION),

@@ -35,7 +35,7 @@ def digest_services(services, owner_map):
 
 
 def _store(services, findings):
-    services.store.save_scan(ScanResult(generated_at=datetime.now(UTC), regions=["us-east-1"], findings=findings))
+    services.store.save_scan(ScanResult(generated_at=datetime.now(UTC), regions=["us-east-1"], findings=findings), scope_key=services.scope_key())
 
 
 def test_an_item_mentions_its_resolved_owner_instead_of_the_tag():
