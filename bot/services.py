@@ -6,7 +6,6 @@ listeners and silently drops objects holding locks or connections).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -21,6 +20,7 @@ from bot.scan.fanout import run_scan
 from bot.scan.price_catalog import PriceCatalog
 from bot.scan.pricing import PriceTable, PriceTableError, load_prices
 from bot.scan.scope import scan_scope_key
+from bot.scan.single_flight import SingleFlight
 from bot.storage.store import Store
 
 
@@ -33,7 +33,7 @@ class Services:
     clock: Clock = utc_now
     # Prices for the regions a scan touches (cache → Price List API → `prices`); None: `prices` only.
     price_catalog: PriceCatalog | None = None
-    _scan_lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+    _flight: SingleFlight[ScanResult] = field(default_factory=SingleFlight, compare=False, repr=False)
 
     def scan(
         self,
@@ -73,20 +73,16 @@ class Services:
         accounts, regions, kinds, thresholds and identity, without read errors; else a fresh one
         (always a fresh one with `fresh=True`).
 
-        Single-flight: concurrent callers wait for the one scan in progress instead of each
-        starting their own (50 people typing /sm-idle at 09:01 cost one scan).
+        Single-flight: concurrent callers wait for the one scan in progress and share its
+        result, even one with read errors (50 people typing /sm-idle at 09:01 cost one scan).
         """
+        key = self.scope_key()
         if fresh:
-            with self._scan_lock:
-                return self.scan(on_progress=on_progress)
+            return self._flight.run_now(key, lambda: self.scan(on_progress=on_progress))
         cached = self._cached_scan()
         if cached is not None:
             return cached
-        with self._scan_lock:
-            cached = self._cached_scan()
-            if cached is not None:
-                return cached
-            return self.scan(on_progress=on_progress)
+        return self._flight.run(key, self._cached_scan, lambda: self.scan(on_progress=on_progress))
 
     def _cached_scan(self) -> ScanResult | None:
         max_age = timedelta(minutes=self.settings.cache_minutes)

@@ -1,5 +1,7 @@
 """The scan cache the digest and slash commands share."""
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -97,3 +99,27 @@ def test_without_smbot_regions_a_scan_covers_the_accounts_enabled_sagemaker_regi
 
 def test_smbot_regions_narrows_the_regions_a_scan_covers(services):
     assert services.regions_for(None) == ["us-east-1"]
+
+
+def test_concurrent_callers_share_one_scan_even_when_it_has_read_errors(services, fleet, monkeypatch):
+    """moto answers Studio ListApps with HTTP 500: every scan has a read error, so none is
+    reusable from the store — yet callers queued behind one scan must not each start another."""
+    real_scan, calls, gate = services.scan, [], threading.Event()
+
+    def counted_scan(**kwargs):
+        calls.append(1)
+        gate.wait(10)
+        return real_scan(**kwargs)
+
+    object.__setattr__(services, "scan", counted_scan)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(services.recent_scan())) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.3)
+    gate.set()
+    for thread in threads:
+        thread.join(60)
+    assert len(calls) == 1
+    assert len({r.scan_id for r in results}) == 1
+    assert results[0].errors

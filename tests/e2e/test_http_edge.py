@@ -15,28 +15,8 @@ import time
 import pytest
 import requests
 
-from tests.e2e.bot_process import CLI, free_port, proc_status, start_bot, stop
+from tests.e2e.bot_process import CLI, free_port, proc_status, start_bot
 from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET
-
-
-@pytest.fixture
-def bot_env(moto_server, slack_api, tmp_path):
-    env = dict(os.environ)
-    env.update(
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=slack_api.api_url,
-        SMBOT_DB_PATH=str(tmp_path / "e2e.db"),
-        SMBOT_REGIONS="us-east-1",
-    )
-    return env
-
-
-@pytest.fixture
-def bot(bot_env):
-    url, process = start_bot(bot_env)
-    yield url, process
-    stop(process)
 
 
 def _address(url: str) -> tuple[str, int]:
@@ -54,8 +34,8 @@ def _status_after(url: str, head: bytes, body: bytes) -> int:
         return int(sock.recv(1024).split(b" ", 2)[1])
 
 
-def test_a_negative_content_length_with_a_big_body_is_refused_without_reading_it(bot):
-    url, process = bot
+def test_a_negative_content_length_with_a_big_body_is_refused_without_reading_it(running_bot):
+    url, process = running_bot
     rss_before_kb = proc_status(process.pid, "VmRSS")
 
     status = _status_after(url, b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: -1", b"x" * 30_000_000)
@@ -65,8 +45,8 @@ def test_a_negative_content_length_with_a_big_body_is_refused_without_reading_it
     assert requests.get(f"{url}/healthz", timeout=5).status_code == 200
 
 
-def test_an_unsigned_deeply_nested_payload_is_a_400(bot):
-    url, _ = bot
+def test_an_unsigned_deeply_nested_payload_is_a_400(running_bot):
+    url, _ = running_bot
 
     response = requests.post(
         f"{url}/slack/events", data="payload=" + "[" * 100_000,
@@ -76,8 +56,8 @@ def test_an_unsigned_deeply_nested_payload_is_a_400(bot):
     assert response.status_code == 400
 
 
-def test_idle_connections_cost_the_bot_no_threads_and_starve_nobody(bot, signed):
-    url, process = bot
+def test_idle_connections_cost_the_bot_no_threads_and_starve_nobody(running_bot, signed):
+    url, process = running_bot
     threads_before = proc_status(process.pid, "Threads")
     idle = []
     try:
@@ -96,8 +76,8 @@ def test_idle_connections_cost_the_bot_no_threads_and_starve_nobody(bot, signed)
 
 
 @pytest.mark.parametrize("link", [os.symlink, os.link], ids=["symlink", "hard link"])
-def test_a_second_bot_on_the_same_file_through_another_path_stops_with_one_line(bot, bot_env, tmp_path, link):
-    url, first = bot
+def test_a_second_bot_on_the_same_file_through_another_path_stops_with_one_line(running_bot, bot_env, tmp_path, link):
+    url, first = running_bot
     other = tmp_path / "elsewhere"
     other.mkdir()
     link(bot_env["SMBOT_DB_PATH"], other / "alias.db")
@@ -113,12 +93,12 @@ def test_a_second_bot_on_the_same_file_through_another_path_stops_with_one_line(
     assert requests.get(f"{url}/healthz", timeout=5).status_code == 200
 
 
-def test_the_database_file_is_private(bot, bot_env):
+def test_the_database_file_is_private(running_bot, bot_env):
     assert os.stat(bot_env["SMBOT_DB_PATH"]).st_mode & 0o777 == 0o600
 
 
-def test_a_database_deleted_under_the_bot_stops_it_and_is_not_recreated_on_restart(bot, bot_env):
-    _, process = bot
+def test_a_database_deleted_under_the_bot_stops_it_and_is_not_recreated_on_restart(running_bot, bot_env):
+    _, process = running_bot
     db = bot_env["SMBOT_DB_PATH"]
 
     os.unlink(db)
@@ -137,8 +117,8 @@ def test_a_database_deleted_under_the_bot_stops_it_and_is_not_recreated_on_resta
     assert not os.path.exists(db)
 
 
-def test_healthz_is_503_while_the_database_cannot_take_a_write(bot, bot_env):
-    url, _ = bot
+def test_healthz_is_503_while_the_database_cannot_take_a_write(running_bot, bot_env):
+    url, _ = running_bot
     holder = sqlite3.connect(bot_env["SMBOT_DB_PATH"])
     holder.execute("BEGIN IMMEDIATE")
     try:

@@ -2,67 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
-import sys
-import time
-from pathlib import Path
 
-import pytest
 import requests
 
-from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET
-
-CLI = str(Path(sys.executable).with_name("sm-cost-bot"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.e2e.bot_process import CLI, free_port, start_bot
 
 
 def run(args, env, timeout=30):
     return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=timeout)
-
-
-@pytest.fixture
-def bot_env(moto_server, slack_api, tmp_path):
-    env = dict(os.environ)
-    env.update(
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=slack_api.api_url,
-        SMBOT_DB_PATH=str(tmp_path / "e2e.db"),
-        SMBOT_REGIONS="us-east-1",
-    )
-    return env
-
-
-@pytest.fixture
-def running_bot(bot_env):
-    port = free_port()
-    process = subprocess.Popen(
-        [CLI, "run", "--http", "--host", "127.0.0.1", "--port", str(port)],
-        env=bot_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail(f"bot did not start: {process.communicate()[1][-2000:]}")
-    yield url, process
-    if process.poll() is None:
-        process.kill()
-        process.communicate()
 
 
 def test_http_mode_answers_a_signed_command_and_stops_cleanly_on_sigterm(running_bot, signed, slack_api):
@@ -138,18 +87,7 @@ def test_a_second_bot_on_the_same_database_stops_with_one_line(running_bot, bot_
 def test_the_lock_dies_with_the_bot(bot_env, tmp_path):
     from bot.runtime.single_instance import DatabaseLock
 
-    port = free_port()
-    process = subprocess.Popen(
-        [CLI, "run", "--http", "--host", "127.0.0.1", "--port", str(port)],
-        env=bot_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.1)
+    _, process = start_bot(bot_env)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
     DatabaseLock(bot_env["SMBOT_DB_PATH"]).acquire().release()  # a killed bot leaves no stale lock

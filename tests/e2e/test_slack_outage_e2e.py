@@ -5,7 +5,6 @@ delivers the result reply it owed."""
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
@@ -18,23 +17,17 @@ from bot.demo.moto_fleet import MotoFleet
 from bot.services import build_services
 from bot.storage.store import Store
 from reports.ids import ActionId
-from tests.e2e import test_crash_recovery, test_run_http
-from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET
+from tests.e2e import test_crash_recovery
 
 APPROVER, REQUESTER, CHANNEL = "UAPPROVER1", "UREQUESTER", "C0COSTS"
 KEY = "123456789012:us-east-1:notebook-instance:nb-1"
-running_bot, recorder = test_run_http.running_bot, test_crash_recovery.recorder
+recorder = test_crash_recovery.recorder
 
 
 @pytest.fixture
-def bot_env(moto_server, slack_api, tmp_path):
-    env = dict(os.environ)
-    env.update(
-        SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=slack_api.api_url, SMBOT_DB_PATH=str(tmp_path / "e2e.db"),
-        SMBOT_REGIONS="us-east-1", SMBOT_APPROVERS=APPROVER,
-    )
-    return env
+def bot_env(bot_env):
+    bot_env["SMBOT_APPROVERS"] = APPROVER
+    return bot_env
 
 
 def test_an_approval_during_a_slack_outage_acts_at_once_and_reports_when_slack_is_back(
