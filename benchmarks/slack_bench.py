@@ -122,7 +122,8 @@ def main() -> int:
     seed(MotoFleet(RegionClients(clients, "us-east-1")), args.notebooks, args.endpoints, args.jobs)
     slack = SlackApiStandIn().start()
     workdir = tempfile.mkdtemp(prefix="slack-bench-")
-    services = build_services(Settings(db_path=Path(workdir) / "bench.db", regions=["us-east-1"]), clients=clients)
+    settings = Settings(db_path=Path(workdir) / "bench.db", regions=["us-east-1"], prices_fetch=False)  # no Price List API here
+    services = build_services(settings, clients=clients)
     app = build_app(services, web_client(BOT_TOKEN, slack.api_url), signing_secret=SIGNING_SECRET)
     server = HttpServer(wsgi_app(app), "127.0.0.1", 0).start()
     signed = SignedRequests(slack)

@@ -66,15 +66,24 @@ class Services:
     ) -> str:
         return scan_scope_key(self.settings, regions, kinds, self.clients.identity_key())
 
+    def scan_ticket(self) -> int:
+        """Taken when someone asks; `recent_scan(ticket=...)` then accepts any scan finished since."""
+        return self._flight.ticket()
+
     def recent_scan(
-        self, *, fresh: bool = False, on_progress: Callable[[int, int], None] | None = None
+        self,
+        *,
+        fresh: bool = False,
+        on_progress: Callable[[int, int], None] | None = None,
+        ticket: int | None = None,
     ) -> ScanResult:
         """The latest full scan if younger than SMBOT_CACHE_MINUTES and made with the same
         accounts, regions, kinds, thresholds and identity, without read errors; else a fresh one
         (always a fresh one with `fresh=True`).
 
         Single-flight: concurrent callers wait for the one scan in progress and share its
-        result, even one with read errors (50 people typing /sm-idle at 09:01 cost one scan).
+        result, even one with read errors (50 people typing /sm-idle at 09:01 cost one scan);
+        with a `ticket` from `scan_ticket()`, any scan finished since the ticket was taken.
         """
         key = self.scope_key()
         if fresh:
@@ -82,7 +91,9 @@ class Services:
         cached = self._cached_scan()
         if cached is not None:
             return cached
-        return self._flight.run(key, self._cached_scan, lambda: self.scan(on_progress=on_progress))
+        return self._flight.run(
+            key, self._cached_scan, lambda: self.scan(on_progress=on_progress), ticket=ticket
+        )
 
     def _cached_scan(self) -> ScanResult | None:
         max_age = timedelta(minutes=self.settings.cache_minutes)

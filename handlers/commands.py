@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 FILTER_WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")
-ANSWER_THREADS = 8  # answers waiting on one scan; more would only wait on the same lock
+ANSWER_THREADS = 8  # answers waiting on one scan share it; more would only wait on the same lock
 
 
 @dataclass(frozen=True)
@@ -128,20 +128,28 @@ def _ack_with(working: str) -> Callable[..., None]:
 
 
 def _answer_safely(
-    name: str, work: Callable[[dict[str, Any]], dict[str, Any]], pool: Executor
+    name: str,
+    work: Callable[[dict[str, Any]], dict[str, Any]],
+    pool: Executor,
+    ticket: Callable[[], int],
 ) -> Callable[..., None]:
-    """The lazy half: never lets a trace reach the user; a failure is an apology with a ref."""
+    """The lazy half: never lets a trace reach the user; a failure is an apology with a ref.
+
+    The scan ticket is taken when the command arrives, not when a pool thread picks it up: a
+    burst queued behind a few answer threads is answered by the scan that was running when it
+    arrived, not by one new scan per batch.
+    """
 
     def answer(command: dict[str, Any], respond: Respond) -> None:
         try:
             word = parse_filter(command.get("text", ""))
         except BadArguments:
             return  # the ack already showed the usage
-        pool.submit(_run, word, command, respond)
+        pool.submit(_run, word, command, respond, ticket())
 
-    def _run(word: FindingFilter, command: dict[str, Any], respond: Respond) -> None:
+    def _run(word: FindingFilter, command: dict[str, Any], respond: Respond, ticket: int) -> None:
         try:
-            reply = work({"filter": word, "user": command.get("user_id")})
+            reply = work({"filter": word, "user": command.get("user_id"), "ticket": ticket})
         except Exception:
             ref = uuid.uuid4().hex[:8]
             logger.exception("%s failed (ref %s)", name, ref)
@@ -167,7 +175,7 @@ def register(app: App, services: Services) -> None:
 
     def list_kinds(spec: Listing) -> Callable[[dict[str, Any]], dict[str, Any]]:
         def work(request: dict[str, Any]) -> dict[str, Any]:
-            scan = services.recent_scan()
+            scan = services.recent_scan(ticket=request["ticket"])
             word: FindingFilter = request["filter"]
             found, snoozed = matching(scan, word, spec.kinds)
             title = spec.title + (f" matching `{escape(word.word)}`" if word.word else "")
@@ -189,16 +197,16 @@ def register(app: App, services: Services) -> None:
         return work
 
     def savings_work(request: dict[str, Any]) -> dict[str, Any]:
-        scan = services.recent_scan()
+        scan = services.recent_scan(ticket=request["ticket"])
         word: FindingFilter = request["filter"]
         found, snoozed = matching(scan, word, None)
         text, blocks = savings(found, scan, word.word, snoozed)
         return _ephemeral(text, blocks + savings_summary(services, scan))
 
     for name, spec in LISTINGS.items():
-        app.command(name)(ack=_ack_with(spec.working), lazy=[_answer_safely(name, list_kinds(spec), pool)])
+        app.command(name)(ack=_ack_with(spec.working), lazy=[_answer_safely(name, list_kinds(spec), pool, services.scan_ticket)])
     app.command("/sm-savings")(
-        ack=_ack_with("Adding up the savings…"), lazy=[_answer_safely("/sm-savings", savings_work, pool)]
+        ack=_ack_with("Adding up the savings…"), lazy=[_answer_safely("/sm-savings", savings_work, pool, services.scan_ticket)]
     )
 
     def help_command(ack: Ack) -> None:

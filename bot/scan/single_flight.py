@@ -22,10 +22,17 @@ class SingleFlight(Generic[T]):
         self._finished = 0  # how many runs have completed
         self._last: tuple[str, T] | None = None  # (key, result) of the last completed run
 
-    def run(self, key: str, cached: Callable[[], T | None], start: Callable[[], T]) -> T:
+    def ticket(self) -> int:
+        """Taken when a question is asked, for callers that queue before they call `run` (a
+        thread pool): any run for the same key completed since then answers it."""
+        return self._finished
+
+    def run(
+        self, key: str, cached: Callable[[], T | None], start: Callable[[], T], ticket: int | None = None
+    ) -> T:
         """`cached()` if it has an answer, else the result of a run for the same `key` that
-        completed while this caller waited, else `start()`."""
-        arrived_after = self._finished
+        completed since this caller asked (`ticket`, default: now), else `start()`."""
+        arrived_after = self._finished if ticket is None else ticket
         with self._lock:
             if self._finished != arrived_after and self._last is not None and self._last[0] == key:
                 return self._last[1]

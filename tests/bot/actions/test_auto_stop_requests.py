@@ -39,6 +39,20 @@ def ask_and_approve(services: Services, restart_now: bool, action=ActionKind.INS
     return executor.vote_and_run(services, opened.request.id, APPROVERS[0], Vote.APPROVE, APPROVERS)
 
 
+def stopped_with_team_setup(aws: StubbedSageMaker) -> None:
+    """A Stopped notebook running the team's own lifecycle config ("echo hi"): read at request
+    time, re-read before acting, read again for its config, whose script is then described."""
+    aws.observed("Stopped", config="team-setup")
+    aws.observed("Stopped", config="team-setup")
+    aws.notebook("Stopped", config="team-setup")
+    aws.stub.add_response(
+        "describe_notebook_instance_lifecycle_config",
+        {"NotebookInstanceLifecycleConfigName": "team-setup",
+         "OnStart": [{"Content": "ZWNobyBoaQ=="}]},
+        {"NotebookInstanceLifecycleConfigName": "team-setup"},
+    )
+
+
 def test_restart_now_stops_attaches_and_starts_the_notebook(aws, tmp_path) -> None:
     services = services_for(aws, tmp_path)
     aws.observed("InService")  # at request time
@@ -89,15 +103,7 @@ def test_a_remembered_attachment_is_applied_once_the_notebook_is_seen_stopped(aw
 
 def test_a_stopped_notebook_is_updated_without_being_started(aws, tmp_path) -> None:
     services = services_for(aws, tmp_path)
-    aws.observed("Stopped", config="team-setup")
-    aws.observed("Stopped", config="team-setup")
-    aws.notebook("Stopped", config="team-setup")
-    aws.stub.add_response(
-        "describe_notebook_instance_lifecycle_config",
-        {"NotebookInstanceLifecycleConfigName": "team-setup",
-         "OnStart": [{"Content": "ZWNobyBoaQ=="}]},
-        {"NotebookInstanceLifecycleConfigName": "team-setup"},
-    )
+    stopped_with_team_setup(aws)
     aws.stub.add_client_error(
         "describe_notebook_instance_lifecycle_config", "ValidationException",
         "Unable to describe Notebook Instance Lifecycle Config (Details: does not exist.)",
@@ -117,15 +123,7 @@ def test_a_stopped_notebook_is_updated_without_being_started(aws, tmp_path) -> N
 
 def test_undo_puts_the_previous_config_back(aws, tmp_path) -> None:
     services = services_for(aws, tmp_path)
-    aws.observed("Stopped", config="team-setup")
-    aws.observed("Stopped", config="team-setup")
-    aws.notebook("Stopped", config="team-setup")
-    aws.stub.add_response(
-        "describe_notebook_instance_lifecycle_config",
-        {"NotebookInstanceLifecycleConfigName": "team-setup",
-         "OnStart": [{"Content": "ZWNobyBoaQ=="}]},
-        {"NotebookInstanceLifecycleConfigName": "team-setup"},
-    )
+    stopped_with_team_setup(aws)
     aws.stub.add_response(
         "describe_notebook_instance_lifecycle_config",
         {"NotebookInstanceLifecycleConfigName": "team-setup-auto-stop"},

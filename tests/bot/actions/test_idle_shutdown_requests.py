@@ -100,12 +100,17 @@ def ask_and_approve(services: Services, finding: Finding):
     return executor.vote_and_run(services, opened.request.id, APPROVERS[0], Vote.APPROVE, APPROVERS)
 
 
-def test_a_domain_gets_idle_shutdown_keeping_its_other_jupyterlab_settings(aws, tmp_path) -> None:
-    services = services_for(aws, tmp_path)
-    record = domain_without_idle_shutdown()
+def domain_read_for_an_update(aws, record) -> None:
+    """The domain as read at request time, re-read before acting, and read for its settings."""
     aws.observed_domain(record)
     aws.observed_domain(record)
     aws.domain(record)
+
+
+def test_a_domain_gets_idle_shutdown_keeping_its_other_jupyterlab_settings(aws, tmp_path) -> None:
+    services = services_for(aws, tmp_path)
+    record = domain_without_idle_shutdown()
+    domain_read_for_an_update(aws, record)
     aws.stub.add_response(
         "update_domain", {"DomainArn": record["DomainArn"], "ResponseMetadata": {"RequestId": "ud-1"}},
         {"DomainId": "d-abc", "DefaultUserSettings": {"JupyterLabAppSettings": {
@@ -124,17 +129,13 @@ def test_a_domain_gets_idle_shutdown_keeping_its_other_jupyterlab_settings(aws, 
 def test_undo_switches_it_off_again(aws, tmp_path) -> None:
     services = services_for(aws, tmp_path)
     record = domain_without_idle_shutdown()
-    aws.observed_domain(record)
-    aws.observed_domain(record)
-    aws.domain(record)
+    domain_read_for_an_update(aws, record)
     aws.stub.add_response("update_domain", {"DomainArn": record["DomainArn"]}, None)
     with aws.stub:
         _, outcome = ask_and_approve(services, DOMAIN_FINDING)
     done = executor.requests_of(services).get(outcome.request_id)
     now_on = enabled(record, 90)
-    aws.observed_domain(now_on)
-    aws.observed_domain(now_on)
-    aws.domain(now_on)
+    domain_read_for_an_update(aws, now_on)
     aws.stub.add_response(
         "update_domain", {"DomainArn": record["DomainArn"], "ResponseMetadata": {"RequestId": "undo-1"}},
         {"DomainId": "d-abc", "DefaultUserSettings": {"JupyterLabAppSettings": {

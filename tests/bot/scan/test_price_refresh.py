@@ -19,6 +19,19 @@ def pricing(moto_server):
     return pricing_client(ClientFactory())
 
 
+def refresh_one_page(pricing, current: PriceTable, region: str, usage_type: str, price: str) -> PriceTable:
+    """A refresh of one region whose Price List answer is a single product."""
+    with Stubber(pricing) as stub:
+        stub.add_response(
+            "get_products",
+            products_page([product_row(region, usage_type, price)]),
+            get_products_params(region),
+        )
+        table, _ = refresh_prices(pricing, current, [region], NOW)
+        stub.assert_no_pending_responses()
+    return table
+
+
 def test_refresh_pages_through_the_price_list_api_and_keeps_other_regions(pricing):
     current = PriceTable(prices={"us-east-1": {"hosting": {"ml.m5.xlarge": 0.23}}})
     with Stubber(pricing) as stub:
@@ -42,38 +55,20 @@ def test_refresh_pages_through_the_price_list_api_and_keeps_other_regions(pricin
 
 def test_refresh_keeps_the_components_of_a_region_it_did_not_re_read(pricing):
     current = PriceTable(prices={"us-east-1": {"studio": {"ml.t3.medium": 0.05}, "hosting": {"ml.m5.xlarge": 0.2}}})
-    with Stubber(pricing) as stub:
-        stub.add_response(
-            "get_products",
-            products_page([product_row("us-east-1", "USE1-Host:ml.m5.xlarge", "0.2300000000")]),
-            get_products_params("us-east-1"),
-        )
-        table, _ = refresh_prices(pricing, current, ["us-east-1"], NOW)
+    table = refresh_one_page(pricing, current, "us-east-1", "USE1-Host:ml.m5.xlarge", "0.2300000000")
     assert table.hourly_usd("us-east-1", "hosting", "ml.m5.xlarge") == 0.23
     assert table.hourly_usd("us-east-1", "studio", "ml.t3.medium") == 0.05
 
 
 def test_refresh_keeps_the_instance_types_a_component_did_not_re_list(pricing):
     current = PriceTable(prices={"us-east-1": {"hosting": {"ml.m5.xlarge": 0.2, "ml.p3.2xlarge": 3.825}}})
-    with Stubber(pricing) as stub:
-        stub.add_response(
-            "get_products",
-            products_page([product_row("us-east-1", "USE1-Host:ml.m5.xlarge", "0.2300000000")]),
-            get_products_params("us-east-1"),
-        )
-        table, _ = refresh_prices(pricing, current, ["us-east-1"], NOW)
+    table = refresh_one_page(pricing, current, "us-east-1", "USE1-Host:ml.m5.xlarge", "0.2300000000")
     assert table.hourly_usd("us-east-1", "hosting", "ml.p3.2xlarge") == 3.825
 
 
 def test_studio_prices_survive_a_refresh(pricing):
     current = PriceTable(prices={})
-    with Stubber(pricing) as stub:
-        stub.add_response(
-            "get_products",
-            products_page([product_row("us-east-1", "USE1-Studio:JupyterLab-ml.r6i.4xlarge", "1.0080000000")]),
-            get_products_params("us-east-1"),
-        )
-        table, _ = refresh_prices(pricing, current, ["us-east-1"], NOW)
+    table = refresh_one_page(pricing, current, "us-east-1", "USE1-Studio:JupyterLab-ml.r6i.4xlarge", "1.0080000000")
     assert table.hourly_usd("us-east-1", "studio", "ml.r6i.4xlarge") == 1.008
 
 

@@ -77,3 +77,13 @@ def test_run_now_always_runs_and_waiters_behind_it_share_it():
     flight = SingleFlight()
     assert flight.run_now("scope", lambda: "a") == "a"
     assert flight.run_now("scope", lambda: "b") == "b"
+
+
+def test_a_question_queued_before_a_run_ended_is_answered_by_it():
+    """An answer thread that picks a command up late still gets the scan that was running when
+    the command arrived (its ticket), not a new scan of its own."""
+    flight = SingleFlight()
+    ticket = flight.ticket()
+    flight.run("scope", lambda: None, lambda: "running when asked")
+    assert flight.run("scope", lambda: None, lambda: "new scan", ticket=ticket) == "running when asked"
+    assert flight.run("scope", lambda: None, lambda: "new scan") == "new scan"
