@@ -8,7 +8,6 @@ from __future__ import annotations
 import getpass
 import sys
 
-from rich.console import Console
 from rich.table import Table
 
 from bot.models import ResourceType
@@ -24,6 +23,7 @@ from bot.schedules.requests import (
 from bot.schedules.rules import ScheduleInputError, next_firings
 from bot.schedules.store import ScheduleStatus, list_schedules
 from bot.services import Services
+from bot.terminal_tables import fit_to_width, terminal_console
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -48,7 +48,7 @@ def _list(services: Services) -> int:
         )
         table.add_row(str(record.id), str(record.status), record.name,
                       f"{record.account_id} {record.region}", record.description, nxt)
-    Console(width=160).print(table)
+    terminal_console().print(fit_to_width(table))
     return EXIT_OK
 
 

@@ -90,3 +90,13 @@ def test_the_table_names_each_setting_with_its_source(monkeypatch, capsys):
     line = next(line for line in show(capsys).splitlines() if "SMBOT_DIGEST_CHANNEL" in line)
 
     assert "C0ENV" in line and "env" in line
+
+
+def test_the_table_fits_an_80_column_terminal(monkeypatch, capsys):
+    monkeypatch.setenv("SMBOT_ACCOUNTS", ",".join(f"arn:aws:iam::{n:012d}:role/sm-cost-bot-read" for n in range(1, 6)))
+    monkeypatch.setenv("COLUMNS", "80")
+
+    lines = show(capsys).splitlines()
+
+    assert max(len(line) for line in lines) <= 80
+    assert any("…" in line for line in lines)

@@ -78,3 +78,19 @@ def test_without_approval_a_new_schedule_is_active_at_once(
     assert main(["schedule", "add", "nb-1", "nightly"]) == 0
     assert "Every day, stops 20:00 Europe/Berlin — active" in capsys.readouterr().out
     assert [r.status for r in saved(cli_env)] == [ScheduleStatus.ACTIVE]
+
+
+def test_the_list_fits_an_80_column_terminal(
+    cli_env: Path, fleet: MotoFleet, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = "nb-" + "long-notebook-name-" * 3
+    fleet.notebook(name)
+    assert main(["schedule", "add", name, "weekdays", "09:00-18:00"]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv("COLUMNS", "80")
+
+    assert main(["schedule", "list"]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert any("…" in line for line in lines)
