@@ -44,8 +44,9 @@ def write_table(entries: list[AuditEntry], out: TextIO) -> None:
     from rich.table import Table
 
     from bot.terminal_tables import fit_to_width, terminal_console
+    from reports.plurals import plural
 
-    table = Table(title=f"Audit trail ({len(entries)} entries)")
+    table = Table(title=f"Audit trail ({plural(len(entries), 'entry', 'entries')})")
     for column in ("at", "actor", "event", "request", "resource", "move", "outcome", "aws request id"):
         table.add_column(column)
     for e in entries:
