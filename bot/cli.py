@@ -103,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a table (default), CSV or JSON")
 
     schedule = command("schedule", "list, add or remove notebook schedules")
-    schedule.add_argument("words", nargs="*", help="list | add <notebook> weekdays 09:00-18:00 [tz] | remove <id>")
+    schedule.add_argument("words", nargs="*", help="list | add <notebook> weekdays 09:00-18:00 [tz] | remove <id> | help (the full usage)")
 
     report = command("report", "the weekly report: spend, realised savings, Savings Plans")
     report.add_argument("--weeks", type=int, default=4, help="full weeks of spend to show (1-52)")
