@@ -1,8 +1,8 @@
 """Clients per (account, region): one assumed-role session per account, adaptive retries everywhere.
 
 Assumed-role credentials last an hour; a bot that runs for days must renew them. botocore's own
-`DeferredRefreshableCredentials` does that: it asks for new credentials when fewer than 15 minutes
-are left (and blocks for them under 10), so every client made from the session keeps working.
+`RefreshableCredentials` does that: it asks for new credentials when fewer than 15 minutes are
+left (and blocks for them under 10), so every client made from the session keeps working.
 
 boto3 honours `AWS_ENDPOINT_URL` (and `AWS_ENDPOINT_URL_<SERVICE>`) by itself, which is how the
 CLI reaches moto_server in tests and how users reach VPC endpoints or proxies.
@@ -13,12 +13,13 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import boto3
 import botocore.session
 from botocore.config import Config
-from botocore.credentials import DeferredRefreshableCredentials
+from botocore.credentials import RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, ReadTimeoutError
 
 from bot.clock import Clock, utc_now
@@ -122,8 +123,7 @@ class ClientFactory:
         return self._sessions[key]
 
     def _assumed_session(self, target: AccountTarget) -> Any:
-        """A session whose credentials come from AssumeRole and are renewed before they expire
-        (the first AssumeRole happens on the first call, so its failure is that call's error)."""
+        """A session whose credentials come from AssumeRole and are renewed before they expire."""
         sts = self._base().client("sts", config=self.config)
         params = {"RoleArn": target.role_arn, "RoleSessionName": SESSION_NAME}
         if target.external_id:
@@ -138,8 +138,18 @@ class ClientFactory:
                 "expiry_time": creds["Expiration"].isoformat(),
             }
 
-        credentials = DeferredRefreshableCredentials(
-            refresh_using=assume_role, method="sts-assume-role", time_fetcher=self.clock
+        # The first AssumeRole now, called directly: a role that cannot be assumed fails here,
+        # once, as a plain ClientError the fan-out reports as that account's AssumeRole error
+        # (a failed refresh inside botocore also logs a warning with a traceback).
+        first = assume_role()
+        credentials = RefreshableCredentials(
+            access_key=first["access_key"],
+            secret_key=first["secret_key"],
+            token=first["token"],
+            expiry_time=datetime.fromisoformat(first["expiry_time"]),
+            refresh_using=assume_role,
+            method="sts-assume-role",
+            time_fetcher=self.clock,
         )
         core = botocore.session.get_session()
         # botocore's `set_credentials` only takes fixed keys; `get_credentials()` returns this

@@ -60,3 +60,21 @@ def test_credentials_are_renewed_before_they_expire_not_only_after(moto_server, 
     sagemaker.list_notebook_instances()
 
     assert assume_role_calls() == 2
+
+
+def test_a_role_that_cannot_be_assumed_fails_when_its_client_is_made(moto_server, clock):
+    """moto assumes any role; the refusal is injected the way botocore lets a handler answer a
+    call (a before-call handler's response short-circuits the request)."""
+    from botocore.awsrequest import AWSResponse
+    from botocore.exceptions import ClientError
+
+    def denied(**_: object):
+        return AWSResponse("https://sts.amazonaws.com/", 403, {}, None), {"Error": {"Code": "AccessDenied", "Message": "not allowed"},
+                      "ResponseMetadata": {"HTTPStatusCode": 403}}
+
+    factory = ClientFactory(clock=clock)
+    factory._base().events.register("before-call.sts.AssumeRole", denied)
+
+    with pytest.raises(ClientError) as raised:
+        factory.client("sagemaker", REGION, ROLE)
+    assert (raised.value.operation_name, assume_role_calls()) == ("AssumeRole", 0)
