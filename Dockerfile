@@ -3,9 +3,13 @@
 #   docker build --build-arg EXTRAS=demo -t sm-cost-bot:demo .      adds moto for `sm-cost-bot demo`
 # The README ("Run in a container") shows Socket Mode and HTTP mode with the volume.
 #
-# Base pinned by digest (python:3.11-slim-bookworm, linux/amd64 + arm64 index) so that a rebuild
-# gets the same bytes. Refresh it deliberately:
-#   docker buildx imagetools inspect python:3.11-slim-bookworm   # then paste the index digest
+# Base pinned by digest (python:3.11-slim-bookworm, the multi-platform OCI index, amd64 + arm64)
+# so that a rebuild gets the same bytes. This digest is the one Docker Hub listed for the tag in
+# September 2026 (Python 3.11.16); it has not been re-checked against the registry since.
+# Verify it (the "Digest:" line must equal the pin below) or move to a newer base deliberately:
+#   docker buildx imagetools inspect python:3.11-slim-bookworm
+# then paste the index digest here and rebuild; `docker run --rm IMAGE python --version` shows
+# which Python it carries.
 FROM python:3.11-slim-bookworm@sha256:a36c24f9cbdf4fd0f52d67f0823eeac19c2028c637cecc392d97f980d4fec56b
 
 ARG EXTRAS=""

@@ -1,4 +1,4 @@
-"""`sm-cost-bot` subcommands: run, scan, digest, demo, audit, schedule, prices.
+"""`sm-cost-bot` subcommands: run, scan, digest, demo, audit, schedule, report, prices, config.
 
 Exit codes: 0 fine, 2 bad usage or configuration (one line on stderr naming what to fix),
 3 the scan finished but some account-region could not be read, 1 anything unexpected.
@@ -103,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a table (default), CSV or JSON")
 
     schedule = command("schedule", "list, add or remove notebook schedules")
-    schedule.add_argument("words", nargs="*", help="list | add <notebook> weekdays 09:00-18:00 [tz] | remove <id>")
+    schedule.add_argument("words", nargs="*", help="list | add <notebook> weekdays 09:00-18:00 [tz] | remove <id> | help (the full usage)")
 
     report = command("report", "the weekly report: spend, realised savings, Savings Plans")
     report.add_argument("--weeks", type=int, default=4, help="full weeks of spend to show (1-52)")
@@ -117,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     prices.add_argument("--output", help="where to write the refreshed table (default: SMBOT_PRICES_PATH or the bundled file)")
     prices.add_argument("--region", action="append", dest="regions", metavar="R",
                         help="refresh only this region (repeatable)")
+
+    config = command("config", "show the effective settings and where each came from")
+    config.add_argument("action", choices=("show",),
+                        help="show: every setting, its value and source (env, file, default); secrets masked")
+    config.add_argument("--format", choices=("table", "json"), default="table",
+                        help="a table for people (default) or JSON for scripts")
     return parser
 
 
@@ -132,6 +138,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run_demo(fmt=args.format, report=args.report)
 
     settings = Settings()
+    if args.command == "config":
+        from bot.config_show import config_cli
+
+        return config_cli(settings, args.format, os.environ)
     if args.command == "prices":
         from bot.scan.price_refresh import prices_cli
 

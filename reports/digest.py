@@ -32,6 +32,7 @@ from reports.findings import (
     truncate,
 )
 from reports.headline import headline_notes, price_sources_text, regions_text
+from reports.plurals import plural
 
 MAX_THREAD_REPLIES = 5  # beyond these (~120 items), the CSV carries the rest: no reply flood
 THREAD_ITEMS_PER_REPLY = 24
@@ -131,7 +132,7 @@ def build_digest(
     kind_totals = totals.by_kind
     kind_order = sorted({f.kind for f in findings}, key=lambda k: -kind_totals.get(k, 0.0))
     scanned = scan.generated_at.astimezone(timezone) if timezone else scan.generated_at
-    scanned_text = f"Scanned {scanned:%a %d %b %H:%M %Z}, {len(scan.accounts) or 'no'} account(s) × {len(scan.regions)} region(s)"
+    scanned_text = f"Scanned {scanned:%a %d %b %H:%M %Z}, {plural(len(scan.accounts), 'account') if scan.accounts else 'this account'} × {plural(len(scan.regions), 'region')}"
 
     if not findings:
         title = "SageMaker waste: nothing to flag"

@@ -12,12 +12,9 @@ from collections.abc import Sequence
 
 from bot.models import Finding, ScanResult, Totals
 from reports.findings import money
+from reports.plurals import plural
 
 MAX_REASONS = 3
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def unpriced_text(totals: Totals) -> str | None:
@@ -26,7 +23,7 @@ def unpriced_text(totals: Totals) -> str | None:
         return None
     reasons = [f"{region}: {reason}" for region, reason in sorted(totals.unpriced_reasons.items())]
     shown = "; ".join(reasons[:MAX_REASONS]) + ("; …" if len(reasons) > MAX_REASONS else "")
-    return f"{_plural(totals.unpriced_findings, 'finding')} unpriced" + (f" ({shown})" if shown else "")
+    return f"{plural(totals.unpriced_findings, 'finding')} unpriced" + (f" ({shown})" if shown else "")
 
 
 def one_off_text(totals: Totals) -> str | None:
@@ -38,7 +35,7 @@ def one_off_text(totals: Totals) -> str | None:
 def weak_evidence_text(totals: Totals) -> str | None:
     if not totals.weak_evidence_findings:
         return None
-    return f"{_plural(totals.weak_evidence_findings, 'finding')} on weak evidence (listed, not counted)"
+    return f"{plural(totals.weak_evidence_findings, 'finding')} on weak evidence (listed, not counted)"
 
 
 def headline_notes(totals: Totals) -> list[str]:

@@ -28,6 +28,7 @@ from bot.actions.models import (
 from reports.findings import money, truncate
 from reports.ids import ActionId
 from reports.mrkdwn import escape, mention, mentions
+from reports.plurals import plural
 
 S = RequestState
 MAX_BLOCKS = 50
@@ -231,7 +232,7 @@ def pending_blocks(
         blocks.append(ContextBlock(elements=[MarkdownTextObject(
             text=f"…and {len(requests) - shown} more."
         )]))
-    text = f"{len(requests)} request(s) waiting for your approval: " + ", ".join(
+    text = f"{plural(len(requests), 'request')} waiting for your approval: " + ", ".join(
         f"#{r.id} {r.action.verb} {escape(r.key.name)}" for r in requests
     )
     return truncate(text, 3000), blocks
@@ -251,9 +252,9 @@ def audit_line(entry: AuditEntry) -> str:
 
 def audit_blocks(entries: Sequence[AuditEntry], days: int, limit: int = 60) -> tuple[str, list[Block]]:
     """/sm-audit: the newest entries, in sections that respect Slack's 3000-character limit."""
-    title = f"*Audit trail, last {days} day{'s' if days != 1 else ''}* — {len(entries)} entries"
+    title = f"*Audit trail, last {days} day{'s' if days != 1 else ''}* — {plural(len(entries), 'entry', 'entries')}"
     if not entries:
-        return f"No audited actions in the last {days} day(s).", [
+        return f"No audited actions in the last {plural(days, 'day')}.", [
             SectionBlock(text=MarkdownTextObject(text=f"{title}\nNothing happened."))
         ]
     newest = list(entries)[-limit:]
@@ -271,4 +272,4 @@ def audit_blocks(entries: Sequence[AuditEntry], days: int, limit: int = 60) -> t
         blocks.append(ContextBlock(elements=[MarkdownTextObject(
             text=f"Showing the newest {limit}; `sm-cost-bot audit --days {days}` has them all."
         )]))
-    return truncate(f"Audit trail, last {days} day(s): {len(entries)} entries", 3000), blocks[:MAX_BLOCKS]
+    return truncate(f"Audit trail, last {plural(days, 'day')}: {plural(len(entries), 'entry', 'entries')}", 3000), blocks[:MAX_BLOCKS]

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from bot.models import Finding, FindingKind, SavingsBasis, ScanResult
 from reports.headline import headline_notes, price_sources_text
+from reports.plurals import plural, scope_text
 
 KIND_TITLES = {
     FindingKind.IDLE_NOTEBOOK: "Idle notebook instances",
@@ -79,11 +80,11 @@ def print_scan(
     console = console or Console(soft_wrap=False)
     totals = result.totals
     header = Text(title, style="bold")
-    header.append(f" — {totals.findings} findings, est. ")
+    header.append(f" — {plural(totals.findings, 'finding')}, est. ")
     header.append(usd(totals.est_monthly_savings_usd), style="bold")
     header.append(
-        f" recurring to save (accounts {', '.join(result.accounts) or '-'}; regions"
-        f" {', '.join(result.regions)}; {result.generated_at:%Y-%m-%d %H:%M} UTC)"
+        f" recurring to save ({scope_text(result.accounts, result.regions)};"
+        f" {result.generated_at:%Y-%m-%d %H:%M} UTC)"
     )
     console.print(header)
     for clause in headline_notes(totals):

@@ -41,12 +41,14 @@ def write_json(entries: list[AuditEntry], out: TextIO) -> None:
 
 
 def write_table(entries: list[AuditEntry], out: TextIO) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"Audit trail ({len(entries)} entries)")
+    from bot.terminal_tables import fit_to_width, terminal_console
+    from reports.plurals import plural
+
+    table = Table(title=f"Audit trail ({plural(len(entries), 'entry', 'entries')})")
     for column in ("at", "actor", "event", "request", "resource", "move", "outcome", "aws request id"):
-        table.add_column(column, overflow="fold")
+        table.add_column(column)
     for e in entries:
         move = f"{e.from_state or ''} → {e.to_state or ''}" if e.from_state != e.to_state else (e.to_state or "")
         outcome = (e.outcome or "") + (" (dry run)" if e.dry_run else "")
@@ -56,7 +58,7 @@ def write_table(entries: list[AuditEntry], out: TextIO) -> None:
             e.resource_key or "", move, outcome if not e.detail else f"{outcome}: {e.detail}",
             e.aws_request_id or "",
         )
-    Console(file=out, width=200).print(table)
+    terminal_console(out).print(fit_to_width(table))
 
 
 def audit_cli(services: Services, days: int, fmt: str, out: TextIO | None = None) -> int:

@@ -1,4 +1,8 @@
-"""Clients per (account, region): AssumeRole once per account, adaptive retries everywhere.
+"""Clients per (account, region): one assumed-role session per account, adaptive retries everywhere.
+
+Assumed-role credentials last an hour; a bot that runs for days must renew them. botocore's own
+`RefreshableCredentials` does that: it asks for new credentials when fewer than 15 minutes are
+left (and blocks for them under 10), so every client made from the session keeps working.
 
 boto3 honours `AWS_ENDPOINT_URL` (and `AWS_ENDPOINT_URL_<SERVICE>`) by itself, which is how the
 CLI reaches moto_server in tests and how users reach VPC endpoints or proxies.
@@ -9,12 +13,16 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
+from botocore.credentials import RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, ReadTimeoutError
 
+from bot.clock import Clock, utc_now
 from bot.config import AccountTarget, Settings
 from bot.exit_codes import UsageError
 
@@ -97,6 +105,7 @@ class ClientFactory:
 
     base_session: Any = None
     config: Config = field(default_factory=retry_config)
+    clock: Clock = utc_now  # decides when assumed-role credentials are due for renewal
     _sessions: dict[str, Any] = field(default_factory=dict)
     _clients: dict[tuple[str, str, str], Any] = field(default_factory=dict)
     _account_ids: dict[str, str] = field(default_factory=dict)
@@ -110,20 +119,43 @@ class ClientFactory:
     def _session_for(self, target: AccountTarget | None) -> Any:
         key = target.role_arn if target else ""
         if key not in self._sessions:
-            if target is None:
-                self._sessions[key] = self._base()
-            else:
-                sts = self._base().client("sts", config=self.config)
-                params = {"RoleArn": target.role_arn, "RoleSessionName": SESSION_NAME}
-                if target.external_id:
-                    params["ExternalId"] = target.external_id
-                creds = sts.assume_role(**params)["Credentials"]
-                self._sessions[key] = boto3.session.Session(
-                    aws_access_key_id=creds["AccessKeyId"],
-                    aws_secret_access_key=creds["SecretAccessKey"],
-                    aws_session_token=creds["SessionToken"],
-                )
+            self._sessions[key] = self._base() if target is None else self._assumed_session(target)
         return self._sessions[key]
+
+    def _assumed_session(self, target: AccountTarget) -> Any:
+        """A session whose credentials come from AssumeRole and are renewed before they expire."""
+        sts = self._base().client("sts", config=self.config)
+        params = {"RoleArn": target.role_arn, "RoleSessionName": SESSION_NAME}
+        if target.external_id:
+            params["ExternalId"] = target.external_id
+
+        def assume_role() -> dict[str, str]:
+            creds = sts.assume_role(**params)["Credentials"]
+            return {
+                "access_key": creds["AccessKeyId"],
+                "secret_key": creds["SecretAccessKey"],
+                "token": creds["SessionToken"],
+                "expiry_time": creds["Expiration"].isoformat(),
+            }
+
+        # The first AssumeRole now, called directly: a role that cannot be assumed fails here,
+        # once, as a plain ClientError the fan-out reports as that account's AssumeRole error
+        # (a failed refresh inside botocore also logs a warning with a traceback).
+        first = assume_role()
+        credentials = RefreshableCredentials(
+            access_key=first["access_key"],
+            secret_key=first["secret_key"],
+            token=first["token"],
+            expiry_time=datetime.fromisoformat(first["expiry_time"]),
+            refresh_using=assume_role,
+            method="sts-assume-role",
+            time_fetcher=self.clock,
+        )
+        core = botocore.session.get_session()
+        # botocore's `set_credentials` only takes fixed keys; `get_credentials()` returns this
+        # attribute when it is set, so every client of the session signs with renewed keys.
+        core._credentials = credentials
+        return boto3.session.Session(botocore_session=core)
 
     def has_credentials(self) -> bool:
         """Whether the base identity has credentials anywhere in boto3's chain (environment,

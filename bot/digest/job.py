@@ -27,6 +27,7 @@ from bot.services import Services
 from reports.csv_export import findings_csv
 from reports.digest import Digest, DigestMessage, build_digest, limit_violations
 from reports.findings import item_block_id
+from reports.plurals import plural
 
 logger = logging.getLogger(__name__)
 
@@ -58,12 +59,9 @@ def build_for(services: Services, scan: ScanResult, owners: OwnerDirectory | Non
     now = services.clock()
     visible, hidden = split_snoozed(scan.findings, active_snoozes(store, now), now)
     last = last_post(store)
-    if last is not None:
-        previous = last["est_monthly_savings_usd"]
-    elif scan.scan_id is not None:
-        previous = store.previous_savings_usd(scan.scan_id)
-    else:
-        previous = None
+    # The change is "since the last digest": before one was posted there is nothing to compare
+    # with (an earlier scan nobody was shown is not "the last digest"), so no arrow.
+    previous = last["est_monthly_savings_usd"] if last is not None else None
     return build_digest(
         scan.model_copy(update={"findings": visible}),
         previous_savings_usd=previous,
@@ -94,7 +92,7 @@ def plan_for(services: Services, digest: Digest, scan: ScanResult, channel: str)
         csv = {
             "content": findings_csv(digest.findings, settings.owner_tag_keys),
             "filename": f"sagemaker-waste-{day}.csv",
-            "title": f"SageMaker waste {day}: all {len(digest.findings)} findings",
+            "title": f"SageMaker waste {day}: all {plural(len(digest.findings), 'finding')}",
         }
     total = sum(f.est_monthly_savings_usd or 0.0 for f in digest.findings if not f.protected)
     return DigestPlan(
@@ -164,7 +162,7 @@ def run_digest_job(services: Services, client: WebClient) -> None:
         logger.exception("digest job failed")
         return
     if posted is not None:
-        logger.info("digest posted to %s at %s: %d findings", posted.channel, posted.ts, posted.findings)
+        logger.info("digest posted to %s at %s: %s", posted.channel, posted.ts, plural(posted.findings, "finding"))
 
 
 def digest_cli(services: Services, *, post: bool, fresh: bool = False) -> int:
@@ -203,7 +201,8 @@ def digest_cli(services: Services, *, post: bool, fresh: bool = False) -> int:
     if posted is None:
         print("nothing to flag; not posted (SMBOT_DIGEST_WHEN_EMPTY is off)")
         return EXIT_OK
-    print(f"posted the digest to {posted.channel} (ts {posted.ts}): {posted.findings} findings, {posted.thread_replies} thread replies")
+    print(f"posted the digest to {posted.channel} (ts {posted.ts}): {plural(posted.findings, 'finding')},"
+          f" {plural(posted.thread_replies, 'thread reply', 'thread replies')}")
     for problem in posted.problems:
         print(f"sm-cost-bot: {problem}", file=sys.stderr)
     return EXIT_SCAN_ERRORS if posted.scan_errors else EXIT_OK

@@ -89,7 +89,7 @@ def _serve(services: Services, client: WebClient, app: Any, *, http: bool, host:
     from bot.actions.messages import recover_on_start
     from bot.runtime.app import socket_mode_handler, wsgi_app
     from bot.runtime.health import Health
-    from bot.runtime.scheduler import build_scheduler
+    from bot.runtime.scheduler import build_scheduler, log_next_runs
 
     health = Health(services.store)
     stop = threading.Event()
@@ -122,6 +122,7 @@ def _serve(services: Services, client: WebClient, app: Any, *, http: bool, host:
     scheduler = build_scheduler(services, client)
     try:
         scheduler.start()
+        log_next_runs(scheduler, services.settings.tz)
         health.scheduler = scheduler
         return _watch_database(services, stop)
     finally:

@@ -17,9 +17,11 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.actions.messages import install_request_jobs
 from bot.actions.pending_fixes import install_pending_jobs
@@ -105,3 +107,26 @@ def build_scheduler(
     for install in JOB_INSTALLERS if installers is None else installers:
         install(scheduler, services, client)
     return scheduler
+
+
+def next_run_lines(jobs: Sequence[Any], tz: ZoneInfo) -> list[tuple[int, str]]:
+    """(log level, line) per job: when it fires next, in the configured zone. Housekeeping
+    sweeps (interval jobs) go to DEBUG; the digest, the report and each schedule to INFO, so the
+    start-up log answers "when will the next digest be posted?"."""
+    lines = []
+    def soonest_first(job: Any) -> tuple[bool, float, str]:
+        when = job.next_run_time
+        return (when is None, when.timestamp() if when else 0.0, job.id)
+
+    for job in sorted(jobs, key=soonest_first):
+        level = logging.DEBUG if isinstance(job.trigger, IntervalTrigger) else logging.INFO
+        when = job.next_run_time
+        text = f"{when.astimezone(tz):%a %d %b %Y %H:%M %Z}" if when is not None else "paused"
+        lines.append((level, f"next run of {job.name}: {text}"))
+    return lines
+
+
+def log_next_runs(scheduler: BackgroundScheduler, tz: ZoneInfo) -> None:
+    """Called once the scheduler has started: only then do jobs have a next run time."""
+    for level, line in next_run_lines(scheduler.get_jobs(), tz):
+        logger.log(level, line)

@@ -18,6 +18,7 @@ from bot.aws.session import ClientFactory
 from bot.config import Settings
 from bot.scan.price_parsing import parse_price_list
 from bot.scan.pricing import BUNDLED_PRICES, PriceTable, load_prices
+from reports.plurals import plural
 
 DEFAULT_OUTPUT = Path("sm-cost-bot-prices.json")
 
@@ -68,7 +69,7 @@ def prices_cli(settings: Settings, action: str, output: str | None, regions: lis
         print("sm-cost-bot: refusing to overwrite the bundled table; pass --output", file=sys.stderr)
         return 2
     target.write_text(json.dumps(table.to_json(), indent=1, sort_keys=True) + "\n")
-    print(f"wrote {table.count()} prices for {len(table.prices)} regions to {target}"
+    print(f"wrote {plural(table.count(), 'price')} for {plural(len(table.prices), 'region')} to {target}"
           f" (refreshed: {', '.join(refreshed)})")
     if settings.prices_path is None or Path(settings.prices_path).resolve() != target.resolve():
         print(f"use it with: SMBOT_PRICES_PATH={target}")

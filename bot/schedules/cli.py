@@ -1,6 +1,7 @@
 """`sm-cost-bot schedule list|add|remove`: the same rules as `/sm-schedule`, from a terminal.
 
-Bad input prints the reason and the usage on stderr and exits 2; nothing is saved.
+Bad input prints one line on stderr (the reason, and where the usage is) and exits 2, like every
+other error of the CLI; nothing is saved. `schedule help` prints the usage.
 """
 
 from __future__ import annotations
@@ -8,7 +9,6 @@ from __future__ import annotations
 import getpass
 import sys
 
-from rich.console import Console
 from rich.table import Table
 
 from bot.models import ResourceType
@@ -24,14 +24,17 @@ from bot.schedules.requests import (
 from bot.schedules.rules import ScheduleInputError, next_firings
 from bot.schedules.store import ScheduleStatus, list_schedules
 from bot.services import Services
+from bot.terminal_tables import fit_to_width, terminal_console
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
 
+HELP_HINT = " (see: sm-cost-bot schedule help)"
+
+
 def _fail(message: str, usage: bool = True) -> int:
-    print(f"sm-cost-bot: schedule: {message}", file=sys.stderr)
-    if usage:
-        print(USAGE, file=sys.stderr)
+    """One line on stderr; a malformed command points at the usage instead of printing it."""
+    print(f"sm-cost-bot: schedule: {message}{HELP_HINT if usage else ''}", file=sys.stderr)
     return EXIT_USAGE
 
 
@@ -48,12 +51,15 @@ def _list(services: Services) -> int:
         )
         table.add_row(str(record.id), str(record.status), record.name,
                       f"{record.account_id} {record.region}", record.description, nxt)
-    Console(width=160).print(table)
+    terminal_console().print(fit_to_width(table))
     return EXIT_OK
 
 
 def schedule_cli(services: Services, words: list[str]) -> int:
     settings = services.settings
+    if [w.lower() for w in words] == ["help"]:
+        print(USAGE)
+        return EXIT_OK
     try:
         command = parse_command(list(words), settings.timezone, services.clock())
     except ScheduleUsageError as exc:

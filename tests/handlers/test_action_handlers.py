@@ -240,7 +240,7 @@ def test_sm_approvals_lists_what_the_caller_may_approve(
     send(bolt_app, signed.command("/sm-approvals", user=APPROVERS[0]))
     send(bolt_app, signed.command("/sm-approvals", user=OUTSIDER))
     answers = [c.params for c in slack_api.wait_for("response_url", 2)]
-    mine = [a for a in answers if "1 request(s)" in a["text"]]
+    mine = [a for a in answers if "1 request waiting" in a["text"]]
     assert len(mine) == 1 and f"#{request.id} stop notebook nb-1" in mine[0]["text"]
     assert [a["text"] for a in answers if a is not mine[0]] == ["Nothing is waiting for your approval."]
 
@@ -249,7 +249,7 @@ def test_sm_audit_shows_recent_actions(fleet, services, bolt_app, signed, slack_
     open_stop_request(fleet, services, bolt_app, signed, slack_api)
     send(bolt_app, signed.command("/sm-audit", "3", user=OUTSIDER))
     answer = slack_api.wait_for("response_url")[0].params
-    assert "last 3 day(s)" in answer["text"]
+    assert "last 3 days" in answer["text"]
     assert f"<@{REQUESTER}> requested" in str(answer["blocks"])
 
 

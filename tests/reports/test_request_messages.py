@@ -101,7 +101,7 @@ def test_the_pending_list_stays_within_fifty_blocks() -> None:
     many = [request().model_copy(update={"id": i}) for i in range(40)]
     text, blocks = pending_blocks(many, 1)
     assert len(blocks) <= 50
-    assert "40 request(s)" in text and "more" in blocks[-1].elements[0].text
+    assert "40 requests waiting" in text and "more" in blocks[-1].elements[0].text
 
 
 def test_the_audit_answer_keeps_sections_under_slacks_limit() -> None:

@@ -67,3 +67,19 @@ def test_the_cli_reads_the_configured_database(tmp_path: Path, monkeypatch, caps
 def test_days_below_one_is_a_usage_error(audited, capsys) -> None:
     assert audit_cli(audited, days=0, fmt="json") == 2
     assert "--days" in capsys.readouterr().err
+
+
+def test_the_table_fits_an_80_column_terminal_cutting_long_cells(audited, monkeypatch) -> None:
+    RequestStore(audited.store).audit(
+        now=NOW - timedelta(minutes=5), actor="UAPPROVER1", event="aws-call", action="stop-notebook",
+        resource_key="123456789012:us-east-1:notebook-instance:" + "a-very-long-notebook-name" * 4,
+        outcome="failed", detail="ValidationException: " + "the reason is long " * 10,
+    )
+    monkeypatch.setenv("COLUMNS", "80")
+    out = io.StringIO()
+
+    audit_cli(audited, days=7, fmt="table", out=out)
+
+    lines = out.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert any("…" in line for line in lines), "long cells end in an ellipsis"

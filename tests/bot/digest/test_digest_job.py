@@ -193,3 +193,13 @@ def test_digest_post_without_a_channel_names_the_setting_and_exits_2(cli_env, mo
     err = capsys.readouterr().err
     assert code == 2
     assert err.strip() == "sm-cost-bot: digest --post needs SMBOT_DIGEST_CHANNEL set"
+
+
+def test_a_first_digest_after_several_scans_shows_no_change_arrow(digest_services, slack_client, slack_api):
+    store_scan(digest_services, [finding(savings_usd=100.0)])
+    store_scan(digest_services, [finding(savings_usd=100.0), finding("nb-b", savings_usd=50.0)])
+
+    post_digest(digest_services, slack_client)
+
+    header = slack_api.calls_to("chat.postMessage")[0].params["blocks"][0]["text"]["text"]
+    assert header == "SageMaker waste: $150/month recurring (first digest)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,9 @@ from bot.runtime.scheduler import (
     DIGEST_MISFIRE_GRACE_SECONDS,
     build_scheduler,
     install_digest_job,
+    log_next_runs,
     missed_digest_at,
+    next_run_lines,
 )
 from tests.fakes.findings import finding
 
@@ -135,3 +138,52 @@ def test_the_catch_up_job_posts_the_digest(digest_services, slack_client, slack_
     finally:
         scheduler.shutdown(wait=False)
     assert "nb-cron" in str(post.params["blocks"])
+
+
+def test_start_up_logs_when_the_next_digest_fires_in_the_configured_zone(digest_services, caplog):
+    scheduler = digest_scheduler(digest_services)
+    scheduler.start(paused=True)  # next run times exist once started; paused: nothing fires
+    try:
+        with caplog.at_level(logging.INFO, logger="bot.runtime.scheduler"):
+            log_next_runs(scheduler, BERLIN)
+        due = scheduler.get_job(DIGEST_JOB_ID).next_run_time.astimezone(BERLIN)
+    finally:
+        scheduler.shutdown(wait=False)
+
+    assert f"next run of daily digest: {due:%a %d %b %Y} 09:00 {due:%Z}" in caplog.messages
+    assert due.tzname() in ("CET", "CEST")
+
+
+def test_start_up_logs_each_schedules_next_firing(digest_services, caplog):
+    from bot.schedules.jobs import install_schedule_jobs
+    from bot.schedules.rules import weekdays_preset
+    from bot.schedules.store import add_schedule
+
+    record = add_schedule(digest_services.store, "123456789012:us-east-1:notebook-instance:nb-1",
+                          weekdays_preset("Europe/Berlin"), created_by="U0ALICE", now=digest_services.clock())
+    scheduler = build_scheduler(digest_services, None, installers=[install_schedule_jobs])
+    scheduler.start(paused=True)
+    try:
+        with caplog.at_level(logging.INFO, logger="bot.runtime.scheduler"):
+            log_next_runs(scheduler, BERLIN)
+    finally:
+        scheduler.shutdown(wait=False)
+
+    schedule_lines = [m for m in caplog.messages if m.startswith(f"next run of schedule #{record.id} ")]
+    assert len(schedule_lines) == 2, caplog.messages  # its stop and its start
+    assert all(m.endswith(("09:00 CET", "18:00 CET", "09:00 CEST", "18:00 CEST")) for m in schedule_lines)
+
+
+def test_housekeeping_sweeps_are_not_logged_at_info(digest_services):
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    scheduler = digest_scheduler(digest_services)
+    scheduler.add_job(print, IntervalTrigger(seconds=30), id="sweep", name="sweep")
+    scheduler.start(paused=True)
+    try:
+        levels = {line: level for level, line in next_run_lines(scheduler.get_jobs(), BERLIN)}
+    finally:
+        scheduler.shutdown(wait=False)
+
+    assert [level for line, level in levels.items() if "sweep" in line] == [logging.DEBUG]
+    assert [level for line, level in levels.items() if "daily digest" in line] == [logging.INFO]

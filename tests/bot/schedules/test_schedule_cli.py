@@ -40,13 +40,19 @@ def saved(db: Path) -> list:
         (["list", "extra"], "cannot read"),
     ],
 )
-def test_bad_input_prints_the_reason_and_usage_and_exits_2(
+def test_bad_input_prints_one_line_pointing_at_the_usage_and_exits_2(
     cli_env: Path, capsys: pytest.CaptureFixture[str], words: list[str], fragment: str
 ) -> None:
     assert main(["schedule", *words]) == 2
     err = capsys.readouterr().err
-    assert fragment in err and "schedule add <notebook>" in err
+    assert err.count("\n") == 1 and fragment in err
+    assert err.rstrip().endswith("(see: sm-cost-bot schedule help)")
     assert saved(cli_env) == []
+
+
+def test_schedule_help_prints_the_usage(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schedule", "help"]) == 0
+    assert "schedule add <notebook> <days> <HH:MM>-<HH:MM>" in capsys.readouterr().out
 
 
 def test_add_for_an_unknown_notebook_exits_2_and_saves_nothing(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -78,3 +84,19 @@ def test_without_approval_a_new_schedule_is_active_at_once(
     assert main(["schedule", "add", "nb-1", "nightly"]) == 0
     assert "Every day, stops 20:00 Europe/Berlin — active" in capsys.readouterr().out
     assert [r.status for r in saved(cli_env)] == [ScheduleStatus.ACTIVE]
+
+
+def test_the_list_fits_an_80_column_terminal(
+    cli_env: Path, fleet: MotoFleet, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = "nb-" + "long-notebook-name-" * 3
+    fleet.notebook(name)
+    assert main(["schedule", "add", name, "weekdays", "09:00-18:00"]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv("COLUMNS", "80")
+
+    assert main(["schedule", "list"]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert any("…" in line for line in lines)
