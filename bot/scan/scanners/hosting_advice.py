@@ -299,6 +299,7 @@ def inferentia(
         f" (AWS Inferentia2) for {1 - usd / p.hourly_usd:.0%} less.",
         settings.rightsize_target_utilisation, advised_type=advised,
         warning="requires compiling the model with AWS Neuron; validate latency first",
+        action=f"compile the model with AWS Neuron and deploy it on {advised}",
     )
 
 
