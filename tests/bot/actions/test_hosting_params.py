@@ -7,7 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.actions.hosting_params import TRAFFIC_RISE_FACTOR, hosting_params, traffic_refusal, undo_params
+from bot.actions.hosting_params import (
+    TRAFFIC_RISE_FACTOR,
+    hosting_params,
+    traffic_refusal,
+    undo_params,
+)
 from bot.actions.models import ActionKind, ActionRequest, OutcomeCode, RequestState
 from bot.models import FindingKind
 from tests.fakes.findings import finding
