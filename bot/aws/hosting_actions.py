@@ -41,6 +41,7 @@ UPDATING_DOCS = "https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-scalin
 
 PERMISSIONS = [
     "application-autoscaling:DescribeScalableTargets",
+    "application-autoscaling:DescribeScalingPolicies",
     "application-autoscaling:RegisterScalableTarget",
     "application-autoscaling:PutScalingPolicy",
     "application-autoscaling:DeleteScalingPolicy",
@@ -83,10 +84,14 @@ def details_of(clients: Any, endpoint: dict[str, Any], params: dict[str, Any]) -
     variant = params["variant"]
     live = {v["VariantName"]: v for v in endpoint.get("ProductionVariants") or []}
     mine = live.get(variant, {})
-    targets = clients("application-autoscaling").describe_scalable_targets(
-        ServiceNamespace=NAMESPACE, ScalableDimension=DIMENSION,
-        ResourceIds=[resource_id(endpoint["EndpointName"], variant)],
+    aas = clients("application-autoscaling")
+    target = _target(endpoint["EndpointName"], variant)
+    targets = aas.describe_scalable_targets(
+        ServiceNamespace=NAMESPACE, ScalableDimension=DIMENSION, ResourceIds=[target["ResourceId"]],
     ).get("ScalableTargets", [])
+    policies = [
+        p["PolicyName"] for p in aas.describe_scaling_policies(**target).get("ScalingPolicies", [])
+    ] if targets else []
     return {
         "config": endpoint.get("EndpointConfigName"),
         "pending_config": (endpoint.get("PendingDeploymentSummary") or {}).get("EndpointConfigName"),
@@ -94,6 +99,7 @@ def details_of(clients: Any, endpoint: dict[str, Any], params: dict[str, Any]) -
         "has_variant": variant in live,
         "instance_count": mine.get("DesiredInstanceCount", mine.get("CurrentInstanceCount")),
         "autoscaled": bool(targets),
+        "policies": sorted(policies),
     }
 
 
@@ -111,8 +117,8 @@ def _runs(details: dict[str, Any], config: str | None) -> bool:
 
 def is_done(action: ActionKind, details: dict[str, Any], params: dict[str, Any]) -> bool:
     """After a lost reply or a crash: did the change happen? (read, never re-sent)."""
-    if action is K.ENABLE_AUTOSCALING:
-        return bool(details.get("autoscaled"))
+    if action is K.ENABLE_AUTOSCALING:  # the policy is the second call: it is what tells
+        return bool(details.get("autoscaled")) and POLICY_NAME in (details.get("policies") or [])
     if action is K.REMOVE_AUTOSCALING:
         return not details.get("autoscaled")
     return _runs(details, params.get("to_config"))
@@ -136,7 +142,9 @@ def preflight(
         if not details.get("autoscaled"):
             return OutcomeCode.ALREADY, f"{what} has no autoscaling on {variant}: nothing changed"
         return None
-    if action is K.ENABLE_AUTOSCALING and details.get("autoscaled"):
+    # A bare scalable target (no policy: a crash between the two calls, or someone's half-done
+    # set-up) scales nothing: enabling registers it again and adds the policy.
+    if action is K.ENABLE_AUTOSCALING and details.get("autoscaled") and details.get("policies"):
         return OutcomeCode.ALREADY, f"{what} already autoscales {variant}: nothing changed"
     if action in SWITCHES_CONFIG and _runs(details, params.get("to_config")):
         return OutcomeCode.ALREADY, f"{what} already runs config {params['to_config']}: nothing changed"

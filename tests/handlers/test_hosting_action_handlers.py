@@ -21,6 +21,7 @@ from bot.services import Services
 from reports.findings import item_blocks
 from reports.ids import ActionId
 from tests.fakes.action_world import APPROVERS, REQUESTER, action_settings
+from tests.fakes.autoscaling import autoscaled_by_someone
 from tests.fakes.findings import finding
 
 S = RequestState
@@ -104,7 +105,7 @@ def test_a_click_on_an_endpoint_that_already_autoscales_is_told_why_and_opens_no
     fleet, services: Services, bolt_app, signed, slack_api
 ) -> None:
     fleet.endpoint("ep-busy", instance_count=3)
-    fleet.register_autoscaling("ep-busy", 3)
+    autoscaled_by_someone(fleet.clients, "ep-busy", 3)
     ep = finding(
         "ep-busy", FindingKind.ENDPOINT_WITHOUT_AUTOSCALING, instance_count=3,
         evidence={"variant": "AllTraffic", "endpoint_config": "ep-busy-config", "instance_count": 3,

@@ -24,6 +24,7 @@ from bot.models import FindingKind
 from bot.services import Services, build_services
 from bot.storage.store import Store
 from tests.fakes.action_world import APPROVERS, REQUESTER, ManualClock, action_settings
+from tests.fakes.autoscaling import autoscaled_by_someone
 from tests.fakes.findings import finding
 
 S = RequestState
@@ -115,8 +116,8 @@ def test_undo_removes_the_policy_and_the_scalable_target(moto_world):
 
 
 def test_a_variant_that_already_autoscales_is_refused_when_asked(moto_world):
-    services, _, fleet = moto_world
-    fleet.register_autoscaling("ep", 3)
+    services, clients, _ = moto_world
+    autoscaled_by_someone(clients, "ep", 3)
     opened = executor.request_action(
         services, ActionKind.ENABLE_AUTOSCALING, key(), REQUESTER, params=autoscale_params()
     )
@@ -124,13 +125,22 @@ def test_a_variant_that_already_autoscales_is_refused_when_asked(moto_world):
 
 
 def test_autoscaling_registered_by_someone_between_request_and_approval_is_reported_already(moto_world):
-    services, clients, fleet = moto_world
+    services, clients, _ = moto_world
     request = ask(services, ActionKind.ENABLE_AUTOSCALING, autoscale_params())
-    fleet.register_autoscaling("ep", 5)
+    autoscaled_by_someone(clients, "ep", 5)
     outcome = approve(services, request.id)
     assert (outcome.code, outcome.state) == (OutcomeCode.ALREADY, S.FAILED)
-    [target], policies = scaling(clients)
-    assert (target["MaxCapacity"], policies) == (5, [])
+    [target], [policy] = scaling(clients)
+    assert (target["MaxCapacity"], policy["PolicyName"]) == (5, "team-policy")
+
+
+def test_a_bare_scalable_target_left_by_a_crash_gets_its_policy(moto_world):
+    services, clients, fleet = moto_world
+    fleet.register_autoscaling("ep", 3)  # the first of the two calls, and nothing after
+    outcome = approve(services, ask(services, ActionKind.ENABLE_AUTOSCALING, autoscale_params()).id)
+    assert (outcome.code, outcome.state) == (OutcomeCode.DONE, S.SUCCEEDED)
+    [_], [policy] = scaling(clients)
+    assert policy["PolicyName"] == hosting_actions.POLICY_NAME
 
 
 def test_a_protected_endpoint_gets_no_autoscaling(moto_server, tmp_path):
@@ -312,7 +322,7 @@ def test_traffic_more_than_a_fifth_above_the_advised_peak_stops_the_resize(stubb
 
 def test_an_autoscaled_variant_is_not_resized(stubbed):
     services, aws = stubbed
-    MotoFleet(clients=RegionClients(ClientFactory(), REGION)).register_autoscaling("ep", 4)
+    autoscaled_by_someone(RegionClients(ClientFactory(), REGION), "ep", 4)
     aws.endpoint()
     with aws.stub:
         opened = executor.request_action(

@@ -19,9 +19,11 @@ RESIZE = {"variant": "AllTraffic", "from_config": "ep-config", "instance_count":
           "to_config": "ep-config-rs-1", "advised_type": "ml.m5.large", "advised_count": 2}
 
 
-def details(config="ep-config", count=3, autoscaled=False, pending=None, variants=("AllTraffic",)):
+def details(config="ep-config", count=3, autoscaled=False, pending=None, variants=("AllTraffic",),
+            policies=()):
     return {"config": config, "pending_config": pending, "variants": sorted(variants),
-            "has_variant": "AllTraffic" in variants, "instance_count": count, "autoscaled": autoscaled}
+            "has_variant": "AllTraffic" in variants, "instance_count": count, "autoscaled": autoscaled,
+            "policies": list(policies)}
 
 
 @pytest.fixture
@@ -53,7 +55,8 @@ def test_removing_a_target_someone_registered_without_the_bots_policy_still_dere
     "action, seen, params, expected",
     [
         (K.ENABLE_AUTOSCALING, details(), SCALING, None),
-        (K.ENABLE_AUTOSCALING, details(autoscaled=True), SCALING, OutcomeCode.ALREADY),
+        (K.ENABLE_AUTOSCALING, details(autoscaled=True, policies=["theirs"]), SCALING, OutcomeCode.ALREADY),
+        (K.ENABLE_AUTOSCALING, details(autoscaled=True), SCALING, None),  # a bare target scales nothing
         (K.ENABLE_AUTOSCALING, details(count=5), SCALING, OutcomeCode.WRONG_STATE),
         (K.ENABLE_AUTOSCALING, details(variants=("Blue",)), SCALING, OutcomeCode.GONE),
         (K.REMOVE_AUTOSCALING, details(autoscaled=True), {"variant": "AllTraffic"}, None),
@@ -82,6 +85,11 @@ def test_variants_added_since_the_request_stop_it():
     verdict = ha.preflight(K.ENABLE_AUTOSCALING, KEY, details(variants=("AllTraffic", "Canary")),
                            SCALING, {"activity": before})
     assert verdict is not None and "changed since the request" in verdict[1]
+
+
+def test_enabling_is_done_only_once_the_policy_exists():
+    assert ha.is_done(K.ENABLE_AUTOSCALING, details(autoscaled=True, policies=[ha.POLICY_NAME]), SCALING)
+    assert not ha.is_done(K.ENABLE_AUTOSCALING, details(autoscaled=True), SCALING)
 
 
 def test_a_resize_in_progress_counts_as_done_after_a_lost_reply():

@@ -99,6 +99,7 @@ def _exercise_actions(clients: RegionClients, fleet: MotoFleet) -> None:
                "target_invocations_per_instance": 5.0}
     actions.observe(clients, ep2, scaling)  # the hosting guards read the scalable target
     actions.perform(clients, ActionKind.ENABLE_AUTOSCALING, ep2, scaling)
+    actions.observe(clients, ep2, scaling)  # ... and, once there is one, its policies
     actions.perform(clients, ActionKind.REMOVE_AUTOSCALING, ep2, scaling)
 
 
