@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from bot.actions.models import ActionKind, ActionRequest, RequestState
 from bot.models import FindingKind
 from reports.findings import buttons, item_mrkdwn
 from reports.ids import ActionId
+from reports.requests import request_blocks
 from tests.fakes.findings import finding
 
 K = FindingKind
@@ -58,3 +62,15 @@ def test_serverless_advice_has_no_button_but_says_what_to_do_and_links_the_guide
 def test_a_link_that_is_not_an_aws_guide_is_never_rendered():
     f = finding("ep", K.INFERENTIA_CANDIDATE, evidence={"docs": "https://evil.example/x", "action": "click"})
     assert "evil.example" not in item_mrkdwn(f) and "To do" not in item_mrkdwn(f)
+
+
+def test_a_resize_request_tells_approvers_the_new_size_and_the_kept_config():
+    when = datetime(2026, 11, 26, tzinfo=UTC)
+    request = ActionRequest(
+        id=3, action=ActionKind.RESIZE_ENDPOINT, resource_key="123456789012:us-east-1:endpoint:ep",
+        requester="U1", state=RequestState.REQUESTED, created_at=when, expires_at=when, updated_at=when,
+        params={"variant": "AllTraffic", "advised_count": 2, "advised_type": "ml.m5.large",
+                "to_config": "ep-config-rs-1", "from_config": "ep-config<x>"},
+    )
+    text = request_blocks(request, [], 1)[0].text.text
+    assert "variant AllTraffic to 2 × ml.m5.large (new config ep-config-rs-1; ep-config&lt;x&gt; is kept" in text
