@@ -15,7 +15,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from bot.actions import executor, pending_fixes
+from bot.actions import executor, pending_fixes, recovery
 from bot.actions.models import ActionKind, OutcomeCode, RequestState, Vote
 from bot.aws import hosting_actions
 from bot.aws.session import ClientFactory, RegionClients
@@ -23,6 +23,7 @@ from bot.demo.moto_fleet import MotoFleet
 from bot.models import FindingKind
 from bot.services import Services, build_services
 from bot.storage.store import Store
+from tests.bot.actions.test_executor import Crash
 from tests.fakes.action_world import APPROVERS, REQUESTER, ManualClock, action_settings
 from tests.fakes.autoscaling import autoscaled_by_someone
 from tests.fakes.findings import finding
@@ -370,3 +371,26 @@ def test_the_resized_config_name_is_valid_and_stable_for_the_same_advice():
     name = hosting_actions.resized_config_name("x" * 63, "AllTraffic", "ml.m5.xlarge", 2)
     assert len(name) <= 63 and name == hosting_actions.resized_config_name("x" * 63, "AllTraffic", "ml.m5.xlarge", 2)
     assert name != hosting_actions.resized_config_name("x" * 63, "AllTraffic", "ml.m5.large", 2)
+
+
+def test_a_crash_between_the_two_autoscaling_calls_is_finished_by_recovery(moto_world, monkeypatch):
+    services, clients, _ = moto_world
+    request = ask(services, ActionKind.ENABLE_AUTOSCALING, autoscale_params())
+
+    def register_then_die(clients_of, endpoint, params):
+        clients_of("application-autoscaling").register_scalable_target(
+            ServiceNamespace="sagemaker", ResourceId=RESOURCE,
+            ScalableDimension=hosting_actions.DIMENSION, MinCapacity=1, MaxCapacity=3,
+        )
+        raise Crash("the process died before PutScalingPolicy")
+
+    with monkeypatch.context() as patched:
+        patched.setitem(hosting_actions.PERFORM, ActionKind.ENABLE_AUTOSCALING, register_then_die)
+        with pytest.raises(Crash):
+            approve(services, request.id)
+    assert executor.requests_of(services).get(request.id).state is S.EXECUTING
+
+    [outcome] = recovery.recover(services)
+    assert (outcome.code, outcome.state) == (OutcomeCode.DONE, S.SUCCEEDED)
+    [_], [policy] = scaling(clients)
+    assert policy["PolicyName"] == hosting_actions.POLICY_NAME
