@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from bot.actions import executor, fix_steps, pending_fixes
 from bot.actions.issued import key_refusal, refuse
 from bot.actions.messages import RequestMessages
-from bot.actions.models import ActionKind, DecisionCode, ResourceKey, Vote
+from bot.actions.models import ActionKind, ActionRequest, DecisionCode, ResourceKey, Vote
 from bot.aws.actions import ACTIONS_BY_BUTTON, RESTART_VERBS
 from bot.services import Services
 from handlers import approval_commands
@@ -32,6 +32,7 @@ VERBS = {
     ActionId.STOP.value: "stop", ActionId.START.value: "start", ActionId.DELETE.value: "delete",
     ActionId.AUTO_STOP.value: "auto-stop", ActionId.AUTO_STOP_RESTART.value: "auto-stop-restart",
     ActionId.ENABLE_IDLE_SHUTDOWN.value: "enable-idle-shutdown", ActionId.RESIZE.value: "resize",
+    ActionId.AUTOSCALE.value: "autoscale",
 }
 
 
@@ -124,6 +125,31 @@ def register(app: App, services: Services) -> None:
         on_vote.__name__ = f"on_{choice}"
         return on_vote
 
+    def announce_follow_up(
+        client: WebClient, noun: str, opened: executor.Opened, earlier: ActionRequest,
+        channel: str, user: str, message: dict[str, Any],
+    ) -> None:
+        """A Restore or Undo request opened from an earlier request's message: posted in that
+        request's thread for approvers, or why not, to the clicker."""
+        if opened.request is None:
+            messages.ephemeral(client, channel, user, f":warning: {opened.refusal or 'Nothing to do.'}")
+            return
+        if not opened.created:
+            messages.ephemeral(
+                client, channel, user,
+                f"{noun} request #{opened.request.id} is already open ({opened.request.state}).",
+            )
+            return
+        if not messages.post(
+            client, opened.request, earlier.channel or channel,
+            earlier.thread_ts or earlier.message_ts or message.get("ts"),
+        ):
+            messages.ephemeral(
+                client, channel, user,
+                f"{noun} request #{opened.request.id} is open; approvers can find it with"
+                " /sm-approvals.",
+            )
+
     def open_restore(body: dict[str, Any], client: WebClient) -> None:
         user, channel, value, message = _click(body)
         request_id = row_id(value)
@@ -135,24 +161,7 @@ def register(app: App, services: Services) -> None:
             services, ActionKind.RESTORE_ENDPOINT, deleted.resource_key, user,
             est_monthly_cost_usd=deleted.est_monthly_cost_usd, restore_of=deleted.id,
         )
-        if opened.request is None:
-            messages.ephemeral(client, channel, user, f":warning: {opened.refusal}")
-            return
-        if not opened.created:
-            messages.ephemeral(
-                client, channel, user,
-                f"Restore request #{opened.request.id} is already open ({opened.request.state}).",
-            )
-            return
-        if not messages.post(
-            client, opened.request, deleted.channel or channel,
-            deleted.thread_ts or deleted.message_ts or message.get("ts"),
-        ):
-            messages.ephemeral(
-                client, channel, user,
-                f"Restore request #{opened.request.id} is open; approvers can find it with"
-                " /sm-approvals.",
-            )
+        announce_follow_up(client, "Restore", opened, deleted, channel, user, message)
 
     def open_undo(body: dict[str, Any], client: WebClient) -> None:
         user, channel, value, message = _click(body)
@@ -162,24 +171,7 @@ def register(app: App, services: Services) -> None:
             messages.ephemeral(client, channel, user, "There is no change to undo here.")
             return
         opened = pending_fixes.open_undo(services, done, user)
-        if opened.request is None:
-            messages.ephemeral(client, channel, user, opened.refusal or "Nothing to undo.")
-            return
-        if not opened.created:
-            messages.ephemeral(
-                client, channel, user,
-                f"Undo request #{opened.request.id} is already open ({opened.request.state}).",
-            )
-            return
-        if not messages.post(
-            client, opened.request, done.channel or channel,
-            done.thread_ts or done.message_ts or message.get("ts"),
-        ):
-            messages.ephemeral(
-                client, channel, user,
-                f"Undo request #{opened.request.id} is open; approvers can find it with"
-                " /sm-approvals.",
-            )
+        announce_follow_up(client, "Undo", opened, done, channel, user, message)
 
     for action_id in VERBS:
         app.action(action_id)(ack=_ack, lazy=[open_from_item])

@@ -40,7 +40,13 @@ ACTIONS_BY_KIND: dict[FindingKind, tuple[ActionId, ...]] = {
     FindingKind.ORPHANED_ENDPOINT: (ActionId.DELETE, ActionId.SNOOZE),
     FindingKind.IDLE_ASYNC_ENDPOINT: (ActionId.SNOOZE,),  # the fix is autoscaling to 0, a setting
     FindingKind.STALE_STOPPED_NOTEBOOK: (ActionId.SNOOZE,),  # deleting loses its volume: no one-click
+    # Resize shows when the advice names a type; Enable autoscaling for 2+ instances not yet
+    # autoscaled (`offered`). Serverless, multi-model and Inferentia need a new deployment: their
+    # items say what to do and link AWS's guide instead (`advice_line`).
+    FindingKind.OVERPROVISIONED_ENDPOINT: (ActionId.RESIZE, ActionId.AUTOSCALE, ActionId.SNOOZE),
+    FindingKind.ENDPOINT_WITHOUT_AUTOSCALING: (ActionId.AUTOSCALE, ActionId.SNOOZE),
 }
+ENDPOINT_KINDS_RESIZED = (FindingKind.OVERPROVISIONED_ENDPOINT,)
 
 # What a confirm dialog must add for a kind, beyond "nothing happens until an approver approves".
 CONFIRM_NOTES: dict[FindingKind, str] = {
@@ -144,6 +150,8 @@ def item_mrkdwn(
         escape(where(finding)),
         escape(why(finding)),
     ]
+    if advice_line(finding):
+        lines.append(advice_line(finding))
     tail = []
     if mention:
         tail.append(f"owner: {owner_mention(mention)}")
@@ -181,6 +189,7 @@ BUTTON_TEXT: dict[ActionId, str] = {
     ActionId.AUTO_STOP_RESTART: "Auto-stop + restart now",
     ActionId.ENABLE_IDLE_SHUTDOWN: "Enable idle shutdown",
     ActionId.RESIZE: "Resize",
+    ActionId.AUTOSCALE: "Enable autoscaling",
 }
 
 
@@ -196,7 +205,24 @@ def confirm_restart(name: str, change: str) -> ConfirmObject:
     )
 
 
+def _confirm_resize_endpoint(finding: Finding) -> ConfirmObject:
+    evidence = finding.evidence
+    target = f"{evidence.get('advised_count', '?')} × {evidence.get('advised_type', '?')}"
+    return ConfirmObject(
+        title="Resize the endpoint?",
+        text=truncate(
+            f"Once approved, *{escape(finding.name)}* gets a copy of its endpoint config with"
+            f" variant {escape(str(evidence.get('variant', '?')))} on {escape(target)} and switches"
+            " to it (SageMaker keeps serving during the update). The old config is kept: Undo"
+            " switches back.", 300,
+        ),
+        confirm="Ask for approval", deny="Cancel",
+    )
+
+
 def _confirm_restart(finding: Finding) -> ConfirmObject:
+    if finding.kind in ENDPOINT_KINDS_RESIZED:
+        return _confirm_resize_endpoint(finding)
     change = "given the auto-stop lifecycle configuration"
     if finding.kind == FindingKind.OVERSIZED_NOTEBOOK:
         change = f"resized to {finding.evidence.get('suggested_instance_type', 'a smaller type')}"
@@ -207,12 +233,37 @@ def _confirm_restart(finding: Finding) -> ConfirmObject:
 CONFIRMS = {ActionId.AUTO_STOP_RESTART: _confirm_restart, ActionId.RESIZE: _confirm_restart}
 
 
+def offered(action: ActionId, finding: Finding) -> bool:
+    """Hosting buttons only where they can work: Resize needs an advised type on a variant not
+    autoscaled (AWS refuses that); autoscaling needs 2+ instances and no scalable target yet."""
+    if finding.resource_type != "endpoint":
+        return True
+    evidence = finding.evidence
+    if action == ActionId.RESIZE:
+        return bool(evidence.get("advised_type")) and not evidence.get("autoscaling")
+    if action == ActionId.AUTOSCALE:
+        return finding.instance_count >= 2 and not evidence.get("autoscaling")
+    return True
+
+
+def advice_line(finding: Finding) -> str | None:
+    """What to do about advice with no button, with AWS's guide (a URL the bot itself holds)."""
+    docs, action = finding.evidence.get("docs"), finding.evidence.get("action")
+    if not isinstance(docs, str) or not docs.startswith("https://docs.aws.amazon.com/"):
+        return None
+    what = escape(str(action)) if action else "see how"
+    warning = finding.evidence.get("warning")
+    return f"To do: {what} — <{docs}|AWS guide>" + (f" ({escape(str(warning))})" if warning else "")
+
+
 def buttons(finding: Finding) -> list[ButtonElement]:
     """The buttons this finding's kind allows; none for protected resources."""
     if finding.protected:
         return []
     result = []
     for action in ACTIONS_BY_KIND.get(finding.kind, (ActionId.SNOOZE,)):
+        if not offered(action, finding):
+            continue
         text = BUTTON_TEXT[action]
         if action == ActionId.SCHEDULE and finding.kind == FindingKind.UNUSED_ENDPOINT:
             text = "Delete at…"

@@ -23,7 +23,8 @@ class ActionId(StrEnum):
     AUTO_STOP = "sm_auto_stop"  # attach at the notebook's next stop
     AUTO_STOP_RESTART = "sm_auto_stop_restart"  # stop, attach, start again now
     ENABLE_IDLE_SHUTDOWN = "sm_enable_idle_shutdown"  # Studio domain / user profile / space
-    RESIZE = "sm_resize"  # an oversized notebook: stop, change type, start
+    RESIZE = "sm_resize"  # an oversized notebook (stop, change type, start) or endpoint
+    AUTOSCALE = "sm_autoscale"  # an endpoint variant: register a scalable target + policy
     # snooze list
     UNSNOOZE = "sm_unsnooze"
     # a schedule waiting for approval (value: the schedule id)

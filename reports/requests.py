@@ -45,9 +45,33 @@ STATE_EMOJI = {
 }
 
 
+def hosting_change(request: ActionRequest) -> str | None:
+    """What an endpoint change will set, for approvers to see before they approve (plain text)."""
+    p, action = request.params, request.action
+    if action is ActionKind.ENABLE_AUTOSCALING:
+        return (
+            f"variant {p.get('variant')}: {p.get('min_capacity')}–{p.get('max_capacity')} instances,"
+            f" target {p.get('target_invocations_per_instance')} invocations per instance per minute"
+        )
+    if action is ActionKind.RESIZE_ENDPOINT:
+        return (
+            f"variant {p.get('variant')} to {p.get('advised_count')} × {p.get('advised_type')}"
+            f" (new config {p.get('to_config')}; {p.get('from_config')} is kept for Undo)"
+        )
+    if action is ActionKind.UNDO_RESIZE_ENDPOINT:
+        return f"back to config {p.get('to_config')}"
+    if action is ActionKind.REMOVE_AUTOSCALING:
+        return f"variant {p.get('variant')}"
+    return None
+
+
 def what(request: ActionRequest) -> str:
     key = request.key
-    return f"{request.action.verb} *{escape(key.name)}* ({escape(key.account_id)} / {escape(key.region)})"
+    change = hosting_change(request)
+    return (
+        f"{request.action.verb} *{escape(key.name)}* ({escape(key.account_id)} / {escape(key.region)})"
+        + (f": {escape(change)}" if change else "")
+    )
 
 
 def status_line(request: ActionRequest, votes: Sequence[Approval], needed: int) -> str:

@@ -41,7 +41,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bot.actions import approvals, fix_steps
+from bot.actions import approvals, fix_steps, hosting_params
 from bot.actions.models import (
     ActionKind,
     ActionRequest,
@@ -102,7 +102,10 @@ def _say(message: str, dry_run: bool) -> str:
 
 
 def params_for(finding: Finding | None) -> dict[str, Any]:
-    """API parameters the finding knows and its name does not (a Studio app's owner kind)."""
+    """API parameters the finding knows and its name does not (a Studio app's owner kind, a
+    hosting finding's variant and advice)."""
+    if finding is not None and finding.kind in hosting_params.HOSTING_ACTION_KINDS:
+        return hosting_params.hosting_params(finding)
     if finding is None or finding.resource_type is not ResourceType.STUDIO_APP:
         return {}
     evidence = finding.evidence
@@ -312,6 +315,7 @@ def _act(services: Services, request: ActionRequest, actor: str) -> Outcome:
                 clients, key.name, observation.variants, request.created_at, services.clock(),
                 components,
             )
+        traffic = hosting_params.traffic_since(clients, request, observation, services.clock())
     except Exception as exc:
         return finish(
             services, request, S.FAILED, OutcomeCode.ERROR,
@@ -327,6 +331,7 @@ def _act(services: Services, request: ActionRequest, actor: str) -> Outcome:
         request.action, key, observation, request.baseline, services.settings.protected_tag_key,
         invocations, params=request.params,
     )
+    blocked = blocked or hosting_params.traffic_refusal(request, traffic)
     if blocked is None and notebook_use is not None:
         blocked = OutcomeCode.ACTIVE, (
             f"{key.resource_type} {key.name} was used since the request ({notebook_use}): "
@@ -401,7 +406,9 @@ def done_message(request: ActionRequest, state_before: str = "") -> str:
         ActionKind.DELETE_ENDPOINT: f"deleted endpoint {name} (configuration saved)",
         ActionKind.DELETE_STUDIO_APP: f"deleted Studio app {name}",
         ActionKind.RESTORE_ENDPOINT: f"restored endpoint {name} from its saved configuration",
-    }.get(request.action) or fix_steps.done_message(request, state_before)
+    }.get(request.action) or hosting_params.done_message(request) or fix_steps.done_message(
+        request, state_before
+    )
 
 
 def _settle_unknown(

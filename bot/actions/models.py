@@ -26,6 +26,10 @@ class ActionKind(StrEnum):
     ENABLE_IDLE_SHUTDOWN = "enable-idle-shutdown"
     RESTORE_IDLE_SETTINGS = "restore-idle-settings"
     RESIZE_NOTEBOOK = "resize-notebook"
+    ENABLE_AUTOSCALING = "enable-autoscaling"
+    REMOVE_AUTOSCALING = "remove-autoscaling"
+    RESIZE_ENDPOINT = "resize-endpoint"
+    UNDO_RESIZE_ENDPOINT = "undo-resize-endpoint"
 
     @property
     def verb(self) -> str:
@@ -40,6 +44,10 @@ class ActionKind(StrEnum):
             ActionKind.ENABLE_IDLE_SHUTDOWN: "enable idle shutdown on",
             ActionKind.RESTORE_IDLE_SETTINGS: "restore the idle settings of",
             ActionKind.RESIZE_NOTEBOOK: "resize notebook",
+            ActionKind.ENABLE_AUTOSCALING: "enable autoscaling on endpoint",
+            ActionKind.REMOVE_AUTOSCALING: "remove autoscaling from endpoint",
+            ActionKind.RESIZE_ENDPOINT: "resize endpoint",
+            ActionKind.UNDO_RESIZE_ENDPOINT: "switch back the config of endpoint",
         }[self]
 
     @property
@@ -53,6 +61,8 @@ class ActionKind(StrEnum):
             ActionKind.INSTALL_AUTO_STOP: ActionKind.RESTORE_LIFECYCLE_CONFIG,
             ActionKind.ENABLE_IDLE_SHUTDOWN: ActionKind.RESTORE_IDLE_SETTINGS,
             ActionKind.RESIZE_NOTEBOOK: ActionKind.RESIZE_NOTEBOOK,  # back to the saved type
+            ActionKind.ENABLE_AUTOSCALING: ActionKind.REMOVE_AUTOSCALING,
+            ActionKind.RESIZE_ENDPOINT: ActionKind.UNDO_RESIZE_ENDPOINT,  # back to the kept config
         }.get(self)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bot.actions import executor
+from bot.actions import executor, hosting_params
 from bot.actions.fix_store import APPLIED, APPLYING, CANCELLED, GONE, PENDING, FixStore
 from bot.actions.models import ActionKind, ActionRequest, ResourceKey
 from bot.aws import actions, notebook_fixes
@@ -146,6 +146,12 @@ def open_undo(services: Services, request: ActionRequest, requester: str) -> exe
     """The request that undoes `request`; a waiting attachment is cancelled without one."""
     if not offers_undo(request):
         return executor.Opened(refusal=f"request #{request.id} has nothing to undo")
+    if request.action in hosting_params.UNDOABLE:  # what to switch back to is in its params
+        assert request.action.undo is not None
+        return executor.request_action(
+            services, request.action.undo, request.resource_key, requester,
+            params=hosting_params.undo_params(request), restore_of=request.id,
+        )
     fixes = FixStore(services.store)
     if fixes.move(request.id, (PENDING,), CANCELLED, services.clock(), f"undone by {requester}"):
         executor.requests_of(services).audit(

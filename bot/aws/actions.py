@@ -18,7 +18,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from bot.actions.models import ActionKind, OutcomeCode, ResourceKey
-from bot.aws import notebook_fixes, studio_idle_settings
+from bot.aws import hosting_actions, notebook_fixes, studio_idle_settings
+from bot.aws.endpoint_configs import config_create_params
 from bot.aws.metrics import component_series, series_dimensions
 from bot.aws.session import request_id
 from bot.models import ResourceType
@@ -44,6 +45,7 @@ PERMISSIONS: list[str] = [
     "cloudtrail:LookupEvents",  # ... and presigned-URL events (bot/actions/notebook_guard.py)
     *notebook_fixes.PERMISSIONS,
     *studio_idle_settings.PERMISSIONS,
+    *hosting_actions.PERMISSIONS,
 ]
 
 Clients = Callable[[str], Any]
@@ -56,6 +58,7 @@ class Guard:
     valid_states: frozenset[str]
     done_states: frozenset[str]
     absent_is_done: bool = False
+    service: str = "sagemaker"  # the operation's IAM prefix
 
 
 GUARDS: dict[ActionKind, Guard] = {
@@ -102,6 +105,21 @@ GUARDS: dict[ActionKind, Guard] = {
     ActionKind.RESTORE_IDLE_SETTINGS: Guard(
         ResourceType.STUDIO_DOMAIN, "UpdateDomain", frozenset({"InService"}), frozenset(),
     ),
+    # Hosting actions: "already done" is read from the variant (hosting_actions.preflight).
+    ActionKind.ENABLE_AUTOSCALING: Guard(
+        ResourceType.ENDPOINT, "RegisterScalableTarget", frozenset({"InService"}), frozenset(),
+        service="application-autoscaling",
+    ),
+    ActionKind.REMOVE_AUTOSCALING: Guard(
+        ResourceType.ENDPOINT, "DeregisterScalableTarget",
+        frozenset({"InService", "Updating"}), frozenset(), service="application-autoscaling",
+    ),
+    ActionKind.RESIZE_ENDPOINT: Guard(
+        ResourceType.ENDPOINT, "UpdateEndpoint", frozenset({"InService"}), frozenset(),
+    ),
+    ActionKind.UNDO_RESIZE_ENDPOINT: Guard(
+        ResourceType.ENDPOINT, "UpdateEndpoint", frozenset({"InService"}), frozenset(),
+    ),
 }
 
 # What a click on an item button means for each resource type.
@@ -113,6 +131,8 @@ ACTIONS_BY_BUTTON: dict[tuple[str, ResourceType], ActionKind] = {
     ("auto-stop", ResourceType.NOTEBOOK_INSTANCE): ActionKind.INSTALL_AUTO_STOP,
     ("auto-stop-restart", ResourceType.NOTEBOOK_INSTANCE): ActionKind.INSTALL_AUTO_STOP,
     ("resize", ResourceType.NOTEBOOK_INSTANCE): ActionKind.RESIZE_NOTEBOOK,
+    ("resize", ResourceType.ENDPOINT): ActionKind.RESIZE_ENDPOINT,
+    ("autoscale", ResourceType.ENDPOINT): ActionKind.ENABLE_AUTOSCALING,
     **{("enable-idle-shutdown", t): ActionKind.ENABLE_IDLE_SHUTDOWN
        for t in studio_idle_settings.RESOURCE_TYPES},
 }
@@ -196,6 +216,12 @@ def observe(clients: Clients, key: ResourceKey, params: dict[str, Any]) -> Obser
             ep = sm.describe_endpoint(EndpointName=key.name)
             arn = ep.get("EndpointArn")
             variants = tuple(v["VariantName"] for v in ep.get("ProductionVariants", []))
+            if params.get("variant"):  # a hosting action: the variant's config and scaling
+                details = hosting_actions.details_of(clients, ep, params)
+                return Observation(
+                    ep["EndpointStatus"], _tags(sm, arn), hosting_actions.marker(details), arn,
+                    variants, details=details,
+                )
             return Observation(ep["EndpointStatus"], _tags(sm, arn), None, arn, variants)
         if key.resource_type in studio_idle_settings.RESOURCE_TYPES:
             record, details = studio_idle_settings.details_of(sm, key)
@@ -260,6 +286,10 @@ def is_done(
         return notebook_fixes.is_done(action, observation.details, params or {})
     if action in studio_idle_settings.STUDIO_SETTINGS_ACTIONS:
         return studio_idle_settings.is_done(action, observation.details, params or {})
+    if action in hosting_actions.HOSTING_ACTIONS:
+        return observation.state != ABSENT and hosting_actions.is_done(
+            action, observation.details, params or {}
+        )
     return observation.state in guard.done_states or (
         guard.absent_is_done and observation.state == ABSENT
     )
@@ -307,6 +337,8 @@ def preflight(
         return notebook_fixes.preflight(action, key, state, observation.details, params or {})
     if action in studio_idle_settings.STUDIO_SETTINGS_ACTIONS:
         return studio_idle_settings.preflight(action, key, observation.details, params or {})
+    if action in hosting_actions.HOSTING_ACTIONS:
+        return hosting_actions.preflight(action, key, observation.details, params or {}, baseline)
     return None
 
 
@@ -331,19 +363,9 @@ def snapshot_endpoint(clients: Clients, name: str) -> dict[str, Any]:
     }
 
 
-_CONFIG_CREATE_FIELDS = (
-    "EndpointConfigName", "ProductionVariants", "DataCaptureConfig", "KmsKeyId",
-    "AsyncInferenceConfig", "ExplainerConfig", "ShadowProductionVariants", "ExecutionRoleArn",
-    "VpcConfig", "EnableNetworkIsolation",
-)
-
-
 def _config_params(saved: dict[str, Any]) -> dict[str, Any]:
     """CreateEndpointConfig parameters from a saved DescribeEndpointConfig answer."""
-    config = saved["EndpointConfig"]
-    params = {k: config[k] for k in _CONFIG_CREATE_FIELDS if config.get(k) not in (None, {}, [])}
-    params["EndpointConfigName"] = saved["EndpointConfigName"]
-    return params
+    return config_create_params(saved["EndpointConfig"], saved["EndpointConfigName"])
 
 
 def perform(
@@ -356,6 +378,8 @@ def perform(
         return notebook_fixes.perform(clients, action, key, params)
     if action in studio_idle_settings.STUDIO_SETTINGS_ACTIONS:
         return studio_idle_settings.perform(clients, action, key, params)
+    if action in hosting_actions.HOSTING_ACTIONS:
+        return hosting_actions.perform(clients, action, key, params)
     sm = clients("sagemaker")
     if action is ActionKind.STOP_NOTEBOOK:
         return request_id(sm.stop_notebook_instance(NotebookInstanceName=key.name))

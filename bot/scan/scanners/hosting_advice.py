@@ -137,9 +137,18 @@ def traffic_summary(invocations: list[float]) -> dict[str, Any]:
     }
 
 
+def autoscaling_target(busiest_hour: float, instance_count: int, t: float) -> float:
+    """The TargetValue an Enable-autoscaling action sets on SageMakerVariantInvocationsPerInstance
+    (invocations per instance per minute): the busiest hour's per-instance rate × t, at least 1."""
+    return max(1.0, round(busiest_hour / max(instance_count, 1) / 60 * t, 2))
+
+
 def _base_evidence(p: Profile, t: float) -> dict[str, Any]:
+    """What every hosting finding carries, including what its actions need (the config a resize
+    clones, the busiest hour a resize is checked against, the autoscaling target)."""
     return {
         "variant": p.variant.variant,
+        "endpoint_config": p.variant.config_name,
         "instance_type": p.variant.instance_type,
         "instance_count": p.variant.instance_count,
         "u": round(p.u, 4),
@@ -148,6 +157,10 @@ def _base_evidence(p: Profile, t: float) -> dict[str, Any]:
         "target_utilisation": t,
         "hourly_profile": traffic_summary(p.invocations),
         "autoscaling": p.variant.autoscaling,
+        "busiest_hour_invocations": p.peak_invocations,
+        "advised_target_invocations_per_instance": autoscaling_target(
+            p.peak_invocations, p.variant.instance_count, t
+        ),
     }
 
 
@@ -222,14 +235,12 @@ def without_autoscaling(p: Profile, settings: Settings) -> Advice | None:
     surplus = statistics.fmean(count - n for n in needed) if needed else 0.0
     saving = surplus * p.hourly_usd * HOURS_PER_MONTH
     t = settings.rightsize_target_utilisation
-    per_instance_per_minute = peak / count / 60
     return _advice(
         K.ENDPOINT_WITHOUT_AUTOSCALING, p, saving,
         f"Variant {p.variant.variant} keeps {count} × {p.variant.instance_type} all day; traffic"
         f" needed {statistics.fmean(needed):.1f} on average (busiest hour {peak:g} invocations).",
-        t, busiest_hour_invocations=peak, mean_needed_instances=round(statistics.fmean(needed), 2),
+        t, mean_needed_instances=round(statistics.fmean(needed), 2),
         advised_min_capacity=1, advised_max_capacity=count,
-        advised_target_invocations_per_instance=max(1.0, round(per_instance_per_minute * t, 2)),
     )
 
 
@@ -288,6 +299,7 @@ def inferentia(
         f" (AWS Inferentia2) for {1 - usd / p.hourly_usd:.0%} less.",
         settings.rightsize_target_utilisation, advised_type=advised,
         warning="requires compiling the model with AWS Neuron; validate latency first",
+        action=f"compile the model with AWS Neuron and deploy it on {advised}",
     )
 
 

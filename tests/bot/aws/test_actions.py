@@ -66,7 +66,7 @@ def test_preflight(action, resource, observation, baseline, invocations, expecte
 
 def test_every_mutating_operation_is_a_declared_permission() -> None:
     for guard in actions.GUARDS.values():
-        assert f"sagemaker:{guard.operation}" in actions.PERMISSIONS
+        assert f"{guard.service}:{guard.operation}" in actions.PERMISSIONS
 
 
 def test_studio_app_names_split_into_api_parameters() -> None:

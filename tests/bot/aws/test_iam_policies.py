@@ -17,7 +17,7 @@ from botocore.stub import Stubber
 
 from bot.actions.models import ActionKind, ResourceKey
 from bot.actions.notebook_guard import used_since
-from bot.aws import actions, notebook_fixes, studio_idle_settings
+from bot.aws import actions, hosting_actions, notebook_fixes, studio_idle_settings
 from bot.aws.inference_components import list_components
 from bot.aws.session import ClientFactory, RegionClients
 from bot.demo.moto_fleet import MotoFleet
@@ -30,7 +30,7 @@ ACCOUNT, REGION = "123456789012", "us-east-1"
 # Checked by AWS on the side of a call the bot makes, never a call of its own: PassRole when a
 # restored endpoint config carries an execution role; AddTags when CreateEndpoint carries the
 # deleted endpoint's tags (SageMaker authorises tag-on-create with sagemaker:AddTags).
-IMPLICIT = {"iam:PassRole", "sagemaker:AddTags"}
+IMPLICIT = {"iam:PassRole", "sagemaker:AddTags", *hosting_actions.IMPLIED_PERMISSIONS}
 IAM_PREFIXES = {"monitoring": "cloudwatch"}
 
 
@@ -93,6 +93,14 @@ def _exercise_actions(clients: RegionClients, fleet: MotoFleet) -> None:
     actions.perform(clients, ActionKind.DELETE_ENDPOINT, ep, {})
     clients("sagemaker").delete_endpoint_config(EndpointConfigName=saved["EndpointConfigName"])
     actions.perform(clients, ActionKind.RESTORE_ENDPOINT, ep, {}, saved)
+    fleet.endpoint("ep-2", instance_count=2)
+    ep2 = _key(ResourceType.ENDPOINT, "ep-2")
+    scaling = {"variant": "AllTraffic", "min_capacity": 1, "max_capacity": 2,
+               "target_invocations_per_instance": 5.0}
+    actions.observe(clients, ep2, scaling)  # the hosting guards read the scalable target
+    actions.perform(clients, ActionKind.ENABLE_AUTOSCALING, ep2, scaling)
+    actions.observe(clients, ep2, scaling)  # ... and, once there is one, its policies
+    actions.perform(clients, ActionKind.REMOVE_AUTOSCALING, ep2, scaling)
 
 
 def _exercise_studio_app(recorder: Recorder) -> None:
@@ -108,10 +116,17 @@ def _exercise_studio_app(recorder: Recorder) -> None:
     stub.add_response("delete_app", {}, params)
     # An endpoint hosting inference components (moto has none): the Delete guard lists them.
     stub.add_response("list_inference_components", {"InferenceComponents": []})
+    # A resize's Undo switches the endpoint back to its kept config (moto has no UpdateEndpoint).
+    switch = {"EndpointName": "ep-1", "EndpointConfigName": "ep-1-config"}
+    stub.add_response("update_endpoint", {"EndpointArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:endpoint/ep-1"}, switch)
     with stub:
         actions.observe(lambda _: client, app, {})
         actions.perform(lambda _: client, ActionKind.DELETE_STUDIO_APP, app, {})
         list_components(client, "ep-1")
+        actions.perform(
+            lambda _: client, ActionKind.UNDO_RESIZE_ENDPOINT, _key(ResourceType.ENDPOINT, "ep-1"),
+            {"to_config": "ep-1-config"},
+        )
 
 
 def test_every_call_an_action_makes_is_granted_by_the_action_policy(recorded) -> None:
@@ -140,8 +155,11 @@ def test_the_action_policy_is_what_the_actions_declare() -> None:
 
 
 def test_mutations_are_scoped_to_sagemaker_arns_and_denied_on_protected_resources() -> None:
+    # SageMaker's own mutations; Application Auto Scaling's act on scalable targets, which carry
+    # no endpoint tags: the protected-tag check for those is the bot's re-read before acting.
     mutating = {
-        p for p in actions.PERMISSIONS if p.split(":")[1].startswith(("Stop", "Start", "Delete", "Update"))
+        p for p in actions.PERMISSIONS
+        if p.startswith("sagemaker:") and p.split(":")[1].startswith(("Stop", "Start", "Delete", "Update"))
     }
     for statement in statements("action-policy.json"):
         actions_of = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
