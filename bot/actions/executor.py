@@ -41,7 +41,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bot.actions import approvals, fix_steps
+from bot.actions import approvals, fix_steps, studio_guard
 from bot.actions.models import (
     ActionKind,
     ActionRequest,
@@ -303,6 +303,10 @@ def _act(services: Services, request: ActionRequest, actor: str) -> Outcome:
         notebook_use = None
         if request.action is ActionKind.STOP_NOTEBOOK and observation.state == "InService":
             notebook_use = used_since(clients, key.name, request.created_at, services.clock())
+        if request.action is ActionKind.DELETE_STUDIO_APP and observation.state == "InService":
+            notebook_use = studio_guard.used_since(
+                clients, observation.details["app"], request.created_at, services.clock()
+            )
         if request.action is ActionKind.DELETE_ENDPOINT and request.baseline:
             components = (
                 endpoint_components(clients("sagemaker"), key.name)

@@ -40,6 +40,7 @@ from bot.scan.scanners.idle_notebooks import (
     hours_between,
     iso,
 )
+from bot.scan.studio_activity import refreshed_by_health_check
 
 KIND = FindingKind.IDLE_STUDIO_APP
 PERMISSIONS = [
@@ -53,8 +54,6 @@ PERMISSIONS = [
 APP_TYPES = ("JupyterLab", "CodeEditor", "KernelGateway", "JupyterServer")
 FREE_INSTANCE_TYPE = "system"
 STUDIO_OPEN_EVENT = "CreatePresignedDomainUrl"
-# A health check writes its own time into LastUserActivityTimestamp: equal within clock noise.
-HEALTH_CHECK_TOLERANCE = timedelta(seconds=1)
 
 
 class StudioOpened(BaseModel):
@@ -178,10 +177,6 @@ def find_candidates(
         and app.get("ResourceSpec", {}).get("InstanceType") != FREE_INSTANCE_TYPE
         and app["CreationTime"] <= cutoff
     ]
-
-
-def refreshed_by_health_check(activity: datetime, health: datetime | None) -> bool:
-    return health is not None and abs(activity - health) <= HEALTH_CHECK_TOLERANCE
 
 
 def cross_check_words(opened: StudioOpened, owner_recent: bool) -> str:
