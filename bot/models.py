@@ -29,6 +29,7 @@ class FindingKind(StrEnum):
     ORPHANED_ENDPOINT = "orphaned-endpoint"
     IDLE_ASYNC_ENDPOINT = "idle-async-endpoint"
     STALE_STOPPED_NOTEBOOK = "stale-stopped-notebook"
+    IDLE_CANVAS_APP = "idle-canvas-app"
 
 
 class ResourceType(StrEnum):

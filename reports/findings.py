@@ -40,6 +40,7 @@ ACTIONS_BY_KIND: dict[FindingKind, tuple[ActionId, ...]] = {
     FindingKind.ORPHANED_ENDPOINT: (ActionId.DELETE, ActionId.SNOOZE),
     FindingKind.IDLE_ASYNC_ENDPOINT: (ActionId.SNOOZE,),  # the fix is autoscaling to 0, a setting
     FindingKind.STALE_STOPPED_NOTEBOOK: (ActionId.SNOOZE,),  # deleting loses its volume: no one-click
+    FindingKind.IDLE_CANVAS_APP: (ActionId.DELETE, ActionId.SNOOZE),  # Delete = log the user out
 }
 
 # What a confirm dialog must add for a kind, beyond "nothing happens until an approver approves".
@@ -47,6 +48,8 @@ CONFIRM_NOTES: dict[FindingKind, str] = {
     FindingKind.ORPHANED_ENDPOINT: "Its endpoint configuration was deleted: there is no Restore.",
     FindingKind.IDLE_STUDIO_APP: "Its running kernels and unsaved work are lost (the space and its"
     " saved files stay).",
+    FindingKind.IDLE_CANVAS_APP: "It logs the user out of Canvas: their models and datasets are saved;"
+    " a Quick build in progress is cancelled.",
 }
 # Said before asking to act on a finding whose evidence is too weak to count (SavingsBasis).
 WEAK_EVIDENCE_WARNING = ":warning: Low confidence: it may be in use."
@@ -67,6 +70,7 @@ KIND_TITLES: dict[FindingKind, str] = {
     FindingKind.ORPHANED_ENDPOINT: "Endpoints whose config was deleted",
     FindingKind.IDLE_ASYNC_ENDPOINT: "Idle asynchronous endpoints",
     FindingKind.STALE_STOPPED_NOTEBOOK: "Notebooks stopped for long",
+    FindingKind.IDLE_CANVAS_APP: "Canvas sessions left open",
 }
 
 DESTRUCTIVE = {ActionId.STOP, ActionId.DELETE}

@@ -82,6 +82,11 @@ def get_apps(sagemaker: Any) -> list[dict[str, Any]]:
     return [app for page in pages for app in page["Apps"]]
 
 
+def get_shared_apps(ctx: ScanContext) -> list[dict[str, Any]]:
+    """Every app of the account-region, listed once for the Studio and the Canvas scanners."""
+    return ctx.shared.once("studio-apps", lambda: get_apps(ctx.clients("sagemaker")))
+
+
 def get_app_descriptions(sagemaker: Any, apps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """DescribeApp per candidate; an app deleted since the List is simply gone."""
     described = []
@@ -218,6 +223,32 @@ def judge_app(
     )
 
 
+def app_evidence(
+    app: dict[str, Any], verdict: AppVerdict, seen: StudioOpened, threshold_hours: float,
+    now: datetime,
+) -> dict[str, Any]:
+    """What the verdict rests on, and the parameters DeleteApp needs (executor.params_for)."""
+    activity = app.get("LastUserActivityTimestamp")
+    health = app.get("LastHealthCheckTimestamp")
+    return {
+        "confidence": verdict.confidence,
+        "confidence_why": verdict.why,
+        "idle_hours": verdict.idle_hours,
+        "threshold_hours": threshold_hours,
+        "last_user_activity": iso(activity) if activity else None,
+        "last_health_check": iso(health) if health else None,
+        "app_age_hours": round(hours_between(app["CreationTime"], now), 1),
+        "studio_opened_by_owner": (
+            {"unreadable": seen.unreadable} if seen.unreadable
+            else {"last": iso(seen.last) if seen.last else None}
+        ),
+        "domain_id": app["DomainId"],
+        "app_type": app["AppType"],
+        "space": app.get("SpaceName"),
+        "user_profile": app.get("UserProfileName"),
+    }
+
+
 def app_name(app: dict[str, Any]) -> str:
     owner = app.get("SpaceName") or app.get("UserProfileName") or "-"
     return f"{app['DomainId']}/{owner}/{app['AppType']}/{app['AppName']}"
@@ -239,25 +270,7 @@ def find_idle_apps(
             continue
         instance_type = studio_instance_type(app.get("AppType"), app.get("ResourceSpec"))
         monthly_usd = ctx.prices.monthly_usd(ctx.region, f"studio:{app.get('AppType')}", instance_type)
-        activity = app.get("LastUserActivityTimestamp")
-        health = app.get("LastHealthCheckTimestamp")
-        evidence: dict[str, Any] = {
-            "confidence": verdict.confidence,
-            "confidence_why": verdict.why,
-            "idle_hours": verdict.idle_hours,
-            "threshold_hours": threshold_hours,
-            "last_user_activity": iso(activity) if activity else None,
-            "last_health_check": iso(health) if health else None,
-            "app_age_hours": round(hours_between(app["CreationTime"], ctx.now), 1),
-            "studio_opened_by_owner": (
-                {"unreadable": seen.unreadable} if seen.unreadable
-                else {"last": iso(seen.last) if seen.last else None}
-            ),
-            "domain_id": app["DomainId"],
-            "app_type": app["AppType"],
-            "space": app.get("SpaceName"),
-            "user_profile": app.get("UserProfileName"),
-        }
+        evidence = app_evidence(app, verdict, seen, threshold_hours, ctx.now)
         if monthly_usd is None:
             evidence["price"] = f"unknown Studio price for {instance_type} in {ctx.region}"
         if verdict.idle_hours is None:
@@ -293,7 +306,7 @@ def find_idle_apps(
 def scan(ctx: ScanContext) -> list[Finding]:
     threshold_hours = ctx.settings.studio_idle_hours
     sagemaker = ctx.clients("sagemaker")
-    candidates = find_candidates(get_apps(sagemaker), ctx.now, threshold_hours)
+    candidates = find_candidates(get_shared_apps(ctx), ctx.now, threshold_hours)
     if not candidates:
         return []
     described = get_app_descriptions(sagemaker, candidates)
