@@ -30,6 +30,7 @@ class FindingKind(StrEnum):
     IDLE_ASYNC_ENDPOINT = "idle-async-endpoint"
     STALE_STOPPED_NOTEBOOK = "stale-stopped-notebook"
     IDLE_CANVAS_APP = "idle-canvas-app"
+    IDLE_WARM_POOL = "idle-warm-pool"
 
 
 class ResourceType(StrEnum):

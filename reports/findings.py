@@ -41,6 +41,7 @@ ACTIONS_BY_KIND: dict[FindingKind, tuple[ActionId, ...]] = {
     FindingKind.IDLE_ASYNC_ENDPOINT: (ActionId.SNOOZE,),  # the fix is autoscaling to 0, a setting
     FindingKind.STALE_STOPPED_NOTEBOOK: (ActionId.SNOOZE,),  # deleting loses its volume: no one-click
     FindingKind.IDLE_CANVAS_APP: (ActionId.DELETE, ActionId.SNOOZE),  # Delete = log the user out
+    FindingKind.IDLE_WARM_POOL: (ActionId.SNOOZE,),  # the fix is a setting on the job (its owner's)
 }
 
 # What a confirm dialog must add for a kind, beyond "nothing happens until an approver approves".
@@ -71,6 +72,7 @@ KIND_TITLES: dict[FindingKind, str] = {
     FindingKind.IDLE_ASYNC_ENDPOINT: "Idle asynchronous endpoints",
     FindingKind.STALE_STOPPED_NOTEBOOK: "Notebooks stopped for long",
     FindingKind.IDLE_CANVAS_APP: "Canvas sessions left open",
+    FindingKind.IDLE_WARM_POOL: "Training warm pools nobody reuses",
 }
 
 DESTRUCTIVE = {ActionId.STOP, ActionId.DELETE}

@@ -24,6 +24,7 @@ RESOURCE_TYPES = {
     FindingKind.IDLE_ASYNC_ENDPOINT: ResourceType.ENDPOINT,
     FindingKind.STALE_STOPPED_NOTEBOOK: ResourceType.NOTEBOOK_INSTANCE,
     FindingKind.IDLE_CANVAS_APP: ResourceType.STUDIO_APP,
+    FindingKind.IDLE_WARM_POOL: ResourceType.TRAINING_JOB,
 }
 REASONS = {
     FindingKind.IDLE_NOTEBOOK: "No activity for 3 d 4 h (last: status change)",
@@ -42,6 +43,7 @@ REASONS = {
     FindingKind.IDLE_ASYNC_ENDPOINT: "0 requests processed in 48 h, empty queue",
     FindingKind.STALE_STOPPED_NOTEBOOK: "Stopped for 45 d; its 5 GB volume still bills",
     FindingKind.IDLE_CANVAS_APP: "Logged in to Canvas with no activity for 6 h",
+    FindingKind.IDLE_WARM_POOL: "Warm pool kept for 50 min more with no job reusing it",
 }
 DETECTED_AT = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 

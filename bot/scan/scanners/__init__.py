@@ -15,6 +15,7 @@ from bot.scan.scanners import (
     idle_canvas_apps,
     idle_notebooks,
     idle_studio_apps,
+    idle_warm_pools,
     inferentia_candidates,
     intermittent_endpoints,
     multi_model_candidates,
@@ -45,4 +46,5 @@ SCANNERS: dict[FindingKind, ModuleType] = {
     FindingKind.IDLE_ASYNC_ENDPOINT: idle_async_endpoints,
     FindingKind.STALE_STOPPED_NOTEBOOK: stale_stopped_notebooks,
     FindingKind.IDLE_CANVAS_APP: idle_canvas_apps,
+    FindingKind.IDLE_WARM_POOL: idle_warm_pools,
 }
