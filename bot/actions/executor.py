@@ -57,7 +57,7 @@ from bot.actions.store import RequestStore
 from bot.aws import actions
 from bot.aws.inference_components import endpoint_components
 from bot.aws.session import RegionClients, error_message
-from bot.models import Finding, ResourceType
+from bot.models import Finding, FindingKind, ResourceType
 from bot.report.ledger import record_outcome
 from bot.services import Services
 
@@ -102,7 +102,10 @@ def _say(message: str, dry_run: bool) -> str:
 
 
 def params_for(finding: Finding | None) -> dict[str, Any]:
-    """API parameters the finding knows and its name does not (a Studio app's owner kind)."""
+    """API parameters the finding knows and its name does not (a Studio app's owner kind), and
+    what its result may offer: an orphaned endpoint has no configuration to restore from."""
+    if finding is not None and finding.kind is FindingKind.ORPHANED_ENDPOINT:
+        return {"restorable": False}
     if finding is None or finding.resource_type is not ResourceType.STUDIO_APP:
         return {}
     evidence = finding.evidence
