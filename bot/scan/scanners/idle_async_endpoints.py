@@ -22,8 +22,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.aws.metrics import Series, endpoint_series, peak_variant_metric, sum_variant_metric
-from bot.models import Finding, FindingKind, ResourceType
-from bot.scan.scanners.base import ScanContext, make_finding, tags_to_dict
+from bot.models import Finding, FindingKind
+from bot.scan.scanners.base import ScanContext
 from bot.scan.scanners.endpoint_capacity import (
     endpoint_age_hours,
     endpoint_evidence,
@@ -31,6 +31,7 @@ from bot.scan.scanners.endpoint_capacity import (
     live_variants,
     priced_capacity,
 )
+from bot.scan.scanners.endpoint_findings import capacity_finding
 from bot.scan.scanners.unused_endpoints import PERMISSIONS as ENDPOINT_PERMISSIONS
 from bot.scan.scanners.unused_endpoints import shared_endpoint_usage
 
@@ -99,23 +100,14 @@ def find_idle_async_endpoints(
             advice=ADVICE,
         )
         findings.append(
-            make_finding(
-                ctx,
-                kind=KIND,
-                resource_type=ResourceType.ENDPOINT,
-                name=name,
-                arn=endpoint["EndpointArn"],
-                instance_type=", ".join(capacity.instance_types) or None,
-                instance_count=capacity.instance_count,
-                est_monthly_cost_usd=capacity.monthly_usd,
-                est_monthly_savings_usd=capacity.monthly_usd,
+            capacity_finding(
+                ctx, KIND, endpoint, capacity,
                 reason=(
                     f"Asynchronous endpoint {name} processed 0 requests in the last "
                     f"{lookback_hours} h with an empty queue but keeps {capacity.in_words()} "
                     f"running. {ADVICE}"
                 ),
                 evidence=evidence,
-                tags=tags_to_dict(endpoint.get("Tags")),
             )
         )
     return findings
