@@ -10,11 +10,15 @@ time, so an idle app can look fresh. The finding therefore says how sure it is:
 - medium: as above but the cross-check was impossible (CloudTrail unreadable, or no activity
   timestamp at all, so the app's age stands in);
 - low: either the owner did open Studio within the threshold, or the activity is recent but
-  equals the last health check (the documented refresh) and nothing else shows use.
+  equals (within a minute) the last health check (the documented refresh) and nothing else shows
+  use. Low-confidence findings are listed with weak evidence: not counted in the headline, and
+  offered Delete only on request (`/sm-idle`), with a warning (reports.findings).
 
 Apps on the free `system` instance type (the Studio Classic JupyterServer UI) bill nothing and are
 skipped. Apps younger than the threshold cannot have been idle that long and are not described,
-so DescribeApp calls stay near the number of old apps.
+so DescribeApp calls stay near the number of old apps. ListApps and the CloudTrail lookup (with
+ListSpaces for private spaces' owners) are made once per account-region and shared with the
+Canvas scanner (`ctx.shared`).
 """
 
 from __future__ import annotations
@@ -142,28 +146,53 @@ def studio_open_keys(event: dict[str, Any]) -> set[str]:
     return keys
 
 
-def get_studio_opened(
-    ctx: ScanContext, apps: list[dict[str, Any]], start: datetime
-) -> dict[str, StudioOpened]:
-    """One CloudTrail lookup for every candidate's owner; by AppArn."""
-    sagemaker = ctx.clients("sagemaker")
+class SignIns(BaseModel):
+    """The newest Studio sign-in per owner key, for every running app of an account-region."""
+
+    model_config = ConfigDict(frozen=True)
+
+    keys_by_app: dict[str, set[str]]  # by app_name(): ListApps items carry no ARN
+    last: dict[str, datetime] = {}
+    unreadable: str | None = None
+
+
+def read_sign_ins(ctx: ScanContext) -> SignIns:
+    """One ListSpaces (private spaces' owners) and one paginated LookupEvents for the owners of
+    every running app, over the longest window any Studio kind needs (Studio apps, Canvas)."""
+    apps = [a for a in get_shared_apps(ctx) if a.get("Status") == "InService"]
     try:
-        owners = get_space_owners(sagemaker) if any(a.get("SpaceName") for a in apps) else {}
+        spaces = any(a.get("SpaceName") for a in apps)
+        owners = get_space_owners(ctx.clients("sagemaker")) if spaces else {}
     except Exception as exc:
         ctx.report_error("ListSpaces", exc, KIND)
         owners = {}
-    keys = {app["AppArn"]: owner_keys(app, owners) for app in apps}
+    keys = {app_name(app): owner_keys(app, owners) for app in apps}
+    hours = max(ctx.settings.studio_idle_hours, ctx.settings.canvas_idle_hours)
     try:
         last = get_cloudtrail_last_events(
-            ctx.clients("cloudtrail"), STUDIO_OPEN_EVENT, start, ctx.now, studio_open_keys,
-            set().union(*keys.values()),
+            ctx.clients("cloudtrail"), STUDIO_OPEN_EVENT, ctx.now - timedelta(hours=hours), ctx.now,
+            studio_open_keys, set().union(*keys.values()),
         )
     except Exception as exc:
-        return {arn: StudioOpened(unreadable=error_message(exc)) for arn in keys}
-    return {
-        arn: StudioOpened(last=max((last[k] for k in ks if k in last), default=None))
-        for arn, ks in keys.items()
-    }
+        return SignIns(keys_by_app=keys, unreadable=error_message(exc))
+    return SignIns(keys_by_app=keys, last=last)
+
+
+def get_studio_opened(
+    ctx: ScanContext, apps: list[dict[str, Any]], start: datetime
+) -> dict[str, StudioOpened]:
+    """When each app's owner last opened Studio since `start`, by AppArn: from the sign-ins read
+    once per account-region for every Studio kind (not one lookup per kind, nor per app)."""
+    sign_ins = ctx.shared.once("studio-sign-ins", lambda: read_sign_ins(ctx))
+    opened = {}
+    for app in apps:
+        if sign_ins.unreadable is not None:
+            opened[app["AppArn"]] = StudioOpened(unreadable=sign_ins.unreadable)
+            continue
+        keys = sign_ins.keys_by_app.get(app_name(app), set())
+        newest = max((sign_ins.last[k] for k in keys if k in sign_ins.last), default=None)
+        opened[app["AppArn"]] = StudioOpened(last=newest if newest and newest >= start else None)
+    return opened
 
 
 

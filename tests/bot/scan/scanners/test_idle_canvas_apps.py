@@ -107,3 +107,29 @@ def test_scan_lists_apps_once_describes_only_old_canvas_apps_and_reads_cloudtrai
     stub.verify()
     assert [f.name for f in findings] == ["d-research/carol/Canvas/default"]
     assert findings[0].tags == {"owner": "carol"}
+
+
+def test_studio_and_canvas_kinds_share_one_list_apps_and_one_cloudtrail_lookup(context):
+    from bot.scan.scanners import idle_studio_apps
+
+    lab = app_record(domain_id=DOMAIN, app_type="JupyterLab", user_profile="carol", created=ago(hours=30),
+                     last_user_activity=ago(hours=20), last_health_check=ago(minutes=1),
+                     instance_type="ml.t3.medium")
+    session = canvas_app("carol", activity=ago(hours=6), health=ago(minutes=1))
+    cloudtrail = boto3.client("cloudtrail", region_name="us-east-1")
+    stub = StudioStub()
+    stub.list_apps([lab, session]).describe_app(lab).list_tags(lab["AppArn"])
+    stub.describe_app(session).list_tags(session["AppArn"])
+    ct = stub_cloudtrail(cloudtrail, [])  # exactly one LookupEvents is queued
+    ctx = context({"sagemaker": stub.client, "cloudtrail": cloudtrail}.__getitem__)
+    with stub:
+        studio_findings = idle_studio_apps.scan(ctx)
+        canvas_findings = canvas.scan(ctx)
+    ct.assert_no_pending_responses()
+    ct.deactivate()
+    stub.verify()
+    assert [f.kind for f in studio_findings + canvas_findings] == [
+        FindingKind.IDLE_STUDIO_APP, FindingKind.IDLE_CANVAS_APP
+    ]
+    # a second lookup would have found no stubbed answer and left CloudTrail "unreadable"
+    assert canvas_findings[0].evidence["confidence"] == "high"

@@ -162,7 +162,7 @@ def test_unreadable_tags_keep_the_app_finding_unactionable(ctx):
 
 def test_space_app_is_matched_to_its_owners_studio_sign_in(settings):
     record = app("alice-space", activity=ago(hours=30))
-    sm = StudioStub().list_spaces(
+    sm = StudioStub().list_apps([record]).list_spaces(
         [space_record(domain_id=DOMAIN, name="alice-space", owner="alice", created=ago(hours=99))]
     )
     trail = boto3.client("cloudtrail", region_name="us-east-1")
