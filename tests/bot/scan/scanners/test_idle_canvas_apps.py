@@ -86,9 +86,14 @@ def test_the_finding_carries_what_delete_app_needs_and_what_delete_means(context
     assert "models and datasets are kept" in finding.evidence["on_delete"]
 
 
-def test_canvas_setting_is_validated_like_the_other_hour_settings():
+@pytest.mark.parametrize("hours", ["0", "-1", "nan", "inf", "soon"])
+def test_canvas_setting_is_validated_like_the_other_hour_settings(hours):
     with pytest.raises(ValueError):
-        Settings(regions=["us-east-1"], canvas_idle_hours=0)
+        Settings(regions=["us-east-1"], canvas_idle_hours=hours)
+
+
+def test_canvas_setting_defaults_to_two_hours():
+    assert Settings(regions=["us-east-1"]).canvas_idle_hours == 2
 
 
 def test_scan_lists_apps_once_describes_only_old_canvas_apps_and_reads_cloudtrail_once(context):
