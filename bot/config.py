@@ -104,6 +104,7 @@ class Settings(BaseSettings):
     rightsize_min_instances: int = Field(1, ge=1)
     min_saving_usd: float = Field(20, ge=0)
     stopped_notebook_days: int = Field(30, ge=1, le=3650)
+    canvas_idle_hours: float = Field(2, gt=0)
 
     protected_tag_key: str = Field("sm-cost-bot:protect", min_length=1)
     owner_tag_keys: Annotated[list[str], NoDecode] = ["owner", "team", "created-by"]

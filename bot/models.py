@@ -29,6 +29,8 @@ class FindingKind(StrEnum):
     ORPHANED_ENDPOINT = "orphaned-endpoint"
     IDLE_ASYNC_ENDPOINT = "idle-async-endpoint"
     STALE_STOPPED_NOTEBOOK = "stale-stopped-notebook"
+    IDLE_CANVAS_APP = "idle-canvas-app"
+    IDLE_WARM_POOL = "idle-warm-pool"
 
 
 class ResourceType(StrEnum):

@@ -87,7 +87,8 @@ LISTINGS: dict[str, Listing] = {
     "/sm-idle": Listing(
         "Idle notebooks and Studio apps",
         (FindingKind.IDLE_NOTEBOOK, FindingKind.IDLE_STUDIO_APP, FindingKind.STUDIO_IDLE_SHUTDOWN_OFF,
-         FindingKind.OVERSIZED_NOTEBOOK, FindingKind.STALE_STOPPED_NOTEBOOK),
+         FindingKind.OVERSIZED_NOTEBOOK, FindingKind.STALE_STOPPED_NOTEBOOK,
+         FindingKind.IDLE_CANVAS_APP, FindingKind.IDLE_WARM_POOL),
         "Looking for idle notebooks and Studio apps…",
     ),
     "/sm-endpoints": Listing(

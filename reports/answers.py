@@ -79,7 +79,7 @@ def listing(
         headline = f"*{title}*: {len(ordered)} found, about {money(total)}."
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=headline))]
     for finding in shown:
-        blocks.extend(item_blocks(finding, owner_tag_keys))
+        blocks.extend(item_blocks(finding, owner_tag_keys, on_request=True))
     if errors:
         blocks.append(note(errors))
     if hidden:

@@ -45,13 +45,21 @@ ACTIONS_BY_KIND: dict[FindingKind, tuple[ActionId, ...]] = {
     # items say what to do and link AWS's guide instead (`advice_line`).
     FindingKind.OVERPROVISIONED_ENDPOINT: (ActionId.RESIZE, ActionId.AUTOSCALE, ActionId.SNOOZE),
     FindingKind.ENDPOINT_WITHOUT_AUTOSCALING: (ActionId.AUTOSCALE, ActionId.SNOOZE),
+    FindingKind.IDLE_CANVAS_APP: (ActionId.DELETE, ActionId.SNOOZE),  # Delete = log the user out
+    FindingKind.IDLE_WARM_POOL: (ActionId.SNOOZE,),  # the fix is a setting on the job (its owner's)
 }
 ENDPOINT_KINDS_RESIZED = (FindingKind.OVERPROVISIONED_ENDPOINT,)
 
 # What a confirm dialog must add for a kind, beyond "nothing happens until an approver approves".
 CONFIRM_NOTES: dict[FindingKind, str] = {
     FindingKind.ORPHANED_ENDPOINT: "Its endpoint configuration was deleted: there is no Restore.",
+    FindingKind.IDLE_STUDIO_APP: "Its running kernels and unsaved work are lost (the space and its"
+    " saved files stay).",
+    FindingKind.IDLE_CANVAS_APP: "It logs the user out of Canvas: their models and datasets are saved;"
+    " a Quick build in progress is cancelled.",
 }
+# Said before asking to act on a finding whose evidence is too weak to count (SavingsBasis).
+WEAK_EVIDENCE_WARNING = ":warning: Low confidence: it may be in use."
 
 KIND_TITLES: dict[FindingKind, str] = {
     FindingKind.IDLE_NOTEBOOK: "Idle notebook instances",
@@ -69,6 +77,8 @@ KIND_TITLES: dict[FindingKind, str] = {
     FindingKind.ORPHANED_ENDPOINT: "Endpoints whose config was deleted",
     FindingKind.IDLE_ASYNC_ENDPOINT: "Idle asynchronous endpoints",
     FindingKind.STALE_STOPPED_NOTEBOOK: "Notebooks stopped for long",
+    FindingKind.IDLE_CANVAS_APP: "Canvas sessions left open",
+    FindingKind.IDLE_WARM_POOL: "Training warm pools nobody reuses",
 }
 
 DESTRUCTIVE = {ActionId.STOP, ActionId.DELETE}
@@ -166,10 +176,12 @@ def item_mrkdwn(
 
 def _confirm(action: ActionId, finding: Finding) -> ConfirmObject:
     verb = "Stop" if action == ActionId.STOP else "Delete"
+    weak = finding.savings_basis == SavingsBasis.WEAK_EVIDENCE
     return ConfirmObject(
         title=f"{verb} {finding.resource_type}?"[:100],
         text=truncate(
-            f"This asks for approval to {verb.lower()} *{escape(finding.name)}* in "
+            (f"{WEAK_EVIDENCE_WARNING} " if weak else "")
+            + f"This asks for approval to {verb.lower()} *{escape(finding.name)}* in "
             f"{finding.account_id} / {finding.region}. Nothing happens until an approver approves."
             + (f" {CONFIRM_NOTES[finding.kind]}" if finding.kind in CONFIRM_NOTES else ""),
             300,
@@ -256,13 +268,21 @@ def advice_line(finding: Finding) -> str | None:
     return f"To do: {what} — <{docs}|AWS guide>" + (f" ({escape(str(warning))})" if warning else "")
 
 
-def buttons(finding: Finding) -> list[ButtonElement]:
-    """The buttons this finding's kind allows; none for protected resources."""
+def buttons(finding: Finding, *, on_request: bool = False) -> list[ButtonElement]:
+    """The buttons this finding's kind allows; none for protected resources.
+
+    A finding whose evidence is too weak to count (a Studio app seen only through health checks)
+    gets no Stop/Delete in a message posted to a channel (the digest); a person who asked for it
+    (`on_request`: a slash command) still gets one, whose confirm dialog warns first.
+    """
     if finding.protected:
         return []
+    weak = finding.savings_basis == SavingsBasis.WEAK_EVIDENCE
     result = []
     for action in ACTIONS_BY_KIND.get(finding.kind, (ActionId.SNOOZE,)):
         if not offered(action, finding):
+            continue
+        if weak and action in DESTRUCTIVE and not on_request:
             continue
         text = BUTTON_TEXT[action]
         if action == ActionId.SCHEDULE and finding.kind == FindingKind.UNUSED_ENDPOINT:
@@ -282,10 +302,11 @@ def buttons(finding: Finding) -> list[ButtonElement]:
 
 def item_blocks(
     finding: Finding, owner_tag_keys: Sequence[str] = ("owner", "team"),
-    mentions: Mapping[str, str] | None = None,
+    mentions: Mapping[str, str] | None = None, *, on_request: bool = False,
 ) -> list[Block]:
     """A section, plus an actions block when the finding has buttons (1 or 2 blocks).
-    `mentions`: finding key → the owner's Slack id (SMBOT_OWNER_MAP, e-mail lookup)."""
+    `mentions`: finding key → the owner's Slack id (SMBOT_OWNER_MAP, e-mail lookup);
+    `on_request`: shown to the person who asked (slash command), see `buttons`."""
     mention = (mentions or {}).get(finding.key)
     blocks: list[Block] = [
         SectionBlock(
@@ -293,7 +314,7 @@ def item_blocks(
             text=MarkdownTextObject(text=item_mrkdwn(finding, owner_tag_keys, mention)),
         )
     ]
-    elements = buttons(finding)
+    elements = buttons(finding, on_request=on_request)
     if elements:
         blocks.append(ActionsBlock(block_id=item_block_id(finding, "actions"), elements=elements))
     return blocks

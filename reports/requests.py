@@ -193,10 +193,13 @@ def offers_undo(request: ActionRequest) -> bool:
 
 
 def offers_restore(request: ActionRequest) -> bool:
+    """A deleted endpoint can be recreated, unless it was deleted as orphaned (its endpoint
+    configuration was gone already: nothing was saved to restore from)."""
     return (
         request.action is ActionKind.DELETE_ENDPOINT
         and request.state is S.SUCCEEDED
         and not request.dry_run
+        and request.params.get("restorable", True) is not False
     )
 
 

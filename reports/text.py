@@ -31,6 +31,8 @@ KIND_TITLES = {
     FindingKind.ORPHANED_ENDPOINT: "Idle endpoints whose endpoint config was deleted",
     FindingKind.IDLE_ASYNC_ENDPOINT: "Asynchronous endpoints idle with an empty queue",
     FindingKind.STALE_STOPPED_NOTEBOOK: "Notebook instances stopped for long (storage still bills)",
+    FindingKind.IDLE_CANVAS_APP: "Canvas sessions left open (billed per hour logged in)",
+    FindingKind.IDLE_WARM_POOL: "Training warm pools retained with no job reusing them",
 }
 
 

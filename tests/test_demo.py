@@ -60,3 +60,11 @@ def test_demo_report_prints_the_weekly_report_and_writes_its_charts(tmp_path):
     assert "regions the bot does not scan: eu-west-1" in run.stdout
     assert (tmp_path / "sm-cost-bot-demo-spend.png").read_bytes().startswith(b"\x89PNG")
     assert (tmp_path / "sm-cost-bot-demo-spend-savings.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_demo_shows_a_canvas_session_left_open_priced_at_the_session_rate():
+    run = _demo("--format", "json")
+    assert run.returncode == 0, run.stderr
+    [canvas] = [f for f in json.loads(run.stdout)["findings"] if f["kind"] == "idle-canvas-app"]
+    assert canvas["name"] == "d-research01/grace/Canvas/default"
+    assert canvas["est_monthly_savings_usd"] == round(1.9 * 730, 2)

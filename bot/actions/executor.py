@@ -41,7 +41,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bot.actions import approvals, fix_steps, hosting_params
+from bot.actions import approvals, fix_steps, hosting_params, studio_guard
 from bot.actions.models import (
     ActionKind,
     ActionRequest,
@@ -57,7 +57,7 @@ from bot.actions.store import RequestStore
 from bot.aws import actions
 from bot.aws.inference_components import endpoint_components
 from bot.aws.session import RegionClients, error_message
-from bot.models import Finding, ResourceType
+from bot.models import Finding, FindingKind, ResourceType
 from bot.report.ledger import record_outcome
 from bot.services import Services
 
@@ -103,9 +103,12 @@ def _say(message: str, dry_run: bool) -> str:
 
 def params_for(finding: Finding | None) -> dict[str, Any]:
     """API parameters the finding knows and its name does not (a Studio app's owner kind, a
-    hosting finding's variant and advice)."""
+    hosting finding's variant and advice), and what its result may offer: an orphaned endpoint
+    has no configuration to restore from."""
     if finding is not None and finding.kind in hosting_params.HOSTING_ACTION_KINDS:
         return hosting_params.hosting_params(finding)
+    if finding is not None and finding.kind is FindingKind.ORPHANED_ENDPOINT:
+        return {"restorable": False}
     if finding is None or finding.resource_type is not ResourceType.STUDIO_APP:
         return {}
     evidence = finding.evidence
@@ -306,6 +309,10 @@ def _act(services: Services, request: ActionRequest, actor: str) -> Outcome:
         notebook_use = None
         if request.action is ActionKind.STOP_NOTEBOOK and observation.state == "InService":
             notebook_use = used_since(clients, key.name, request.created_at, services.clock())
+        if request.action is ActionKind.DELETE_STUDIO_APP and observation.state == "InService":
+            notebook_use = studio_guard.used_since(
+                clients, observation.details["app"], request.created_at, services.clock()
+            )
         if request.action is ActionKind.DELETE_ENDPOINT and request.baseline:
             components = (
                 endpoint_components(clients("sagemaker"), key.name)

@@ -23,6 +23,7 @@ from bot.aws.endpoint_configs import config_create_params
 from bot.aws.metrics import component_series, series_dimensions
 from bot.aws.session import request_id
 from bot.models import ResourceType
+from bot.scan.studio_activity import user_activity
 
 ABSENT = "Absent"  # the state we give a resource that does not exist
 
@@ -229,9 +230,12 @@ def observe(clients: Clients, key: ResourceKey, params: dict[str, Any]) -> Obser
             return Observation(record["Status"], _tags(sm, arn), None, arn, details=details)
         if key.resource_type is ResourceType.STUDIO_APP:
             app = sm.describe_app(**studio_app_params(key.name, params))
+            app.pop("ResponseMetadata", None)
             arn = app.get("AppArn")
+            # Only user-activity evidence is compared: health checks move LastUserActivity too.
             return Observation(
-                app["Status"], _tags(sm, arn), _stamp(app.get("LastUserActivityTimestamp")), arn
+                app["Status"], _tags(sm, arn), _stamp(user_activity(app)), arn,
+                details={"app": app},
             )
     except ClientError as exc:
         if _is_not_found(exc):

@@ -110,7 +110,9 @@ def list_variant_series(
     return list_invocation_series(cloudwatch, metric_name, namespace)[0]
 
 
-def variant_query(index: int, series: Series, metric_name: str, period_seconds: int) -> dict:
+def variant_query(
+    index: int, series: Series, metric_name: str, period_seconds: int, stat: str = "Sum"
+) -> dict:
     return {
         "Id": query_id(index),
         "MetricStat": {
@@ -120,7 +122,7 @@ def variant_query(index: int, series: Series, metric_name: str, period_seconds: 
                 "Dimensions": series_dimensions(series),
             },
             "Period": period_seconds,
-            "Stat": "Sum",
+            "Stat": stat,
         },
         "ReturnData": True,
     }
@@ -140,13 +142,14 @@ def _fetch_variant_metric(
     end: datetime,
     metric_name: str,
     period: int,
+    stat: str = "Sum",
 ) -> Iterator[tuple[Series, list[datetime], list[float]]]:
     """Every datapoint of every requested series: ⌈series/500⌉ calls plus NextToken pages.
 
     A query that comes back neither Complete nor PartialData raises: its values are unknown.
     """
     for batch in chunked(sorted(set(series)), MAX_QUERIES_PER_CALL):
-        queries = [variant_query(i, s, metric_name, period) for i, s in enumerate(batch)]
+        queries = [variant_query(i, s, metric_name, period, stat) for i, s in enumerate(batch)]
         by_id = dict(zip((q["Id"] for q in queries), batch, strict=False))
         params: dict[str, Any] = {
             "MetricDataQueries": queries,
@@ -188,6 +191,21 @@ def sum_variant_metric(
     for key, _, values in _fetch_variant_metric(cloudwatch, wanted, start, end, metric_name, period):
         sums[key] += float(sum(values))
     return sums
+
+
+def peak_variant_metric(
+    cloudwatch: Any, series: Iterable[Series], start: datetime, end: datetime, metric_name: str
+) -> dict[Series, float]:
+    """Highest value (statistic Maximum) of a gauge per series over [start, end); 0.0 without
+    datapoints. For gauges such as ApproximateBacklogSize, whose documented statistics are
+    Average, Max and Min (a Sum of a gauge adds samples, it counts nothing)."""
+    wanted = sorted(set(series))
+    start, end = start.replace(second=0, microsecond=0), end.replace(second=0, microsecond=0)
+    period = lookback_period_seconds(start, end)
+    peaks: dict[Series, float] = {s: 0.0 for s in wanted}
+    for key, _, values in _fetch_variant_metric(cloudwatch, wanted, start, end, metric_name, period, "Maximum"):
+        peaks[key] = max([peaks[key], *map(float, values)])
+    return peaks
 
 
 def hourly_variant_metric(

@@ -147,10 +147,17 @@ def seed_demo_studio(factory, now: datetime) -> None:
                         last_user_activity=now - timedelta(minutes=12),
                         last_health_check=now - timedelta(minutes=3), **where,
                     ),
+                    # a Canvas tab left open since Friday: billed per hour logged in
+                    studio.app_record(
+                        domain_id=domain, app_type="Canvas", user_profile="grace",
+                        instance_type="system", created=now - timedelta(days=3),
+                        last_user_activity=now - timedelta(days=2, hours=20),
+                        last_health_check=now - timedelta(minutes=2), **where,
+                    ),
                 ],
                 user_profiles=[
                     studio.user_profile_record(domain_id=domain, name=user, created=now - timedelta(days=60), **where)
-                    for user in ("erin", "frank")
+                    for user in ("erin", "frank", "grace")
                 ],
                 spaces=[
                     studio.space_record(domain_id=domain, name="erin-space", owner="erin",

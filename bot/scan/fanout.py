@@ -25,7 +25,7 @@ from bot.models import Finding, FindingKind, ScanError, ScanResult
 from bot.scan.price_catalog import PriceCatalog
 from bot.scan.pricing import PriceTable
 from bot.scan.scanners import SCANNERS
-from bot.scan.scanners.base import ScanContext, SharedReads
+from bot.scan.scanners.base import ReportedElsewhere, ScanContext, SharedReads
 
 
 def _resolve_account(
@@ -66,6 +66,8 @@ def _scan_one(
     )
     try:
         findings = SCANNERS[kind].scan(ctx)
+    except ReportedElsewhere:
+        findings = []  # a shared read another kind of this account-region made and reported
     except Exception as exc:
         ctx.report_error(f"scan {kind}", exc, kind)
         findings = []

@@ -23,6 +23,8 @@ RESOURCE_TYPES = {
     FindingKind.ORPHANED_ENDPOINT: ResourceType.ENDPOINT,
     FindingKind.IDLE_ASYNC_ENDPOINT: ResourceType.ENDPOINT,
     FindingKind.STALE_STOPPED_NOTEBOOK: ResourceType.NOTEBOOK_INSTANCE,
+    FindingKind.IDLE_CANVAS_APP: ResourceType.STUDIO_APP,
+    FindingKind.IDLE_WARM_POOL: ResourceType.TRAINING_JOB,
 }
 REASONS = {
     FindingKind.IDLE_NOTEBOOK: "No activity for 3 d 4 h (last: status change)",
@@ -40,6 +42,8 @@ REASONS = {
     FindingKind.ORPHANED_ENDPOINT: "Endpoint config deleted; 0 invocations in 48 h",
     FindingKind.IDLE_ASYNC_ENDPOINT: "0 requests processed in 48 h, empty queue",
     FindingKind.STALE_STOPPED_NOTEBOOK: "Stopped for 45 d; its 5 GB volume still bills",
+    FindingKind.IDLE_CANVAS_APP: "Logged in to Canvas with no activity for 6 h",
+    FindingKind.IDLE_WARM_POOL: "Warm pool kept for 50 min more with no job reusing it",
 }
 DETECTED_AT = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 

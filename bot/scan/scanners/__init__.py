@@ -12,8 +12,10 @@ from bot.models import FindingKind
 from bot.scan.scanners import (
     endpoints_without_autoscaling,
     idle_async_endpoints,
+    idle_canvas_apps,
     idle_notebooks,
     idle_studio_apps,
+    idle_warm_pools,
     inferentia_candidates,
     intermittent_endpoints,
     multi_model_candidates,
@@ -43,4 +45,6 @@ SCANNERS: dict[FindingKind, ModuleType] = {
     FindingKind.ORPHANED_ENDPOINT: orphaned_endpoints,
     FindingKind.IDLE_ASYNC_ENDPOINT: idle_async_endpoints,
     FindingKind.STALE_STOPPED_NOTEBOOK: stale_stopped_notebooks,
+    FindingKind.IDLE_CANVAS_APP: idle_canvas_apps,
+    FindingKind.IDLE_WARM_POOL: idle_warm_pools,
 }

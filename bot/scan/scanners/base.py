@@ -18,12 +18,19 @@ from bot.models import Finding, FindingKind, ScanError
 from bot.scan.pricing import PriceTable
 
 
+class ReportedElsewhere(Exception):
+    """A shared read failed and the scanner that made it reported the failure: the other scanners
+    of the account-region stop without reporting it again (the fan-out drops this silently)."""
+
+
 class SharedReads:
     """Reads that several scanners of one account-region need (every endpoint with its metrics):
     made once, by whichever scanner asks first, while the others wait for its answer.
 
-    A failed read is remembered too, so a throttled API is not asked again by the next scanner;
-    each scanner then reports the failure as its own ScanError.
+    A failed read is remembered too, so a throttled API is not asked again by the next scanner.
+    The scanner whose read failed gets the error (one ScanError for the account-region); the
+    others get `ReportedElsewhere`, so one unreadable ListEndpoints is not listed once per
+    endpoint kind.
     """
 
     def __init__(self) -> None:
@@ -40,9 +47,10 @@ class SharedReads:
                     self._answers[key] = (read(), None)
                 except Exception as exc:
                     self._answers[key] = (None, exc)
+                    raise
         value, error = self._answers[key]
         if error is not None:
-            raise error
+            raise ReportedElsewhere(str(error)) from error
         return value
 
 

@@ -4,7 +4,10 @@ nothing over the lookback, with an empty queue.
 Async endpoints publish no `Invocations` (AWS: "any metric not listed is not published if the
 endpoint is enabled for asynchronous inference"), so `unused-endpoint` leaves them out. They have
 their own metrics in `AWS/SageMaker`: `InvocationsProcessed` (dimensions EndpointName +
-VariantName) and `ApproximateBacklogSize` (dimension EndpointName alone). An async endpoint can
+VariantName, statistic Sum) and `ApproximateBacklogSize` (dimension EndpointName alone, a gauge
+whose statistics are Average/Max/Min: its Maximum is read). Checked against AWS's "Monitor
+asynchronous endpoint" page (SageMaker developer guide, async-inference-monitor), which lists
+these as the exhaustive set published for async endpoints. An async endpoint can
 scale to zero instances — requests wait in its queue until autoscaling starts one — so one that
 processed nothing and has nothing queued pays for idle instances: the advice is an autoscaling
 policy with MinCapacity 0. Offered Snooze only: the fix is a setting, not a delete.
@@ -18,9 +21,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.aws.metrics import Series, endpoint_series, sum_variant_metric
-from bot.models import Finding, FindingKind, ResourceType
-from bot.scan.scanners.base import ScanContext, make_finding, tags_to_dict
+from bot.aws.metrics import Series, endpoint_series, peak_variant_metric, sum_variant_metric
+from bot.models import Finding, FindingKind
+from bot.scan.scanners.base import ScanContext
 from bot.scan.scanners.endpoint_capacity import (
     endpoint_age_hours,
     endpoint_evidence,
@@ -28,6 +31,7 @@ from bot.scan.scanners.endpoint_capacity import (
     live_variants,
     priced_capacity,
 )
+from bot.scan.scanners.endpoint_findings import capacity_finding
 from bot.scan.scanners.unused_endpoints import PERMISSIONS as ENDPOINT_PERMISSIONS
 from bot.scan.scanners.unused_endpoints import shared_endpoint_usage
 
@@ -58,11 +62,12 @@ def async_candidates(
 def get_async_activity(
     ctx: ScanContext, endpoints: list[dict[str, Any]], start: datetime, end: datetime
 ) -> tuple[dict[Series, float], dict[Series, float]]:
-    """(InvocationsProcessed per variant, ApproximateBacklogSize summed per endpoint): one batch each."""
+    """(InvocationsProcessed summed per variant, ApproximateBacklogSize's peak per endpoint):
+    one batch each."""
     cloudwatch = ctx.clients("cloudwatch")
     variants = {(e["EndpointName"], v["VariantName"]) for e in endpoints for v in live_variants(e)}
     processed = sum_variant_metric(cloudwatch, variants, start, end, PROCESSED)
-    backlog = sum_variant_metric(cloudwatch, {endpoint_series(e["EndpointName"]) for e in endpoints}, start, end, BACKLOG)
+    backlog = peak_variant_metric(cloudwatch, {endpoint_series(e["EndpointName"]) for e in endpoints}, start, end, BACKLOG)
     return processed, backlog
 
 
@@ -90,28 +95,19 @@ def find_idle_async_endpoints(
         evidence.pop("invocations_by_variant", None)  # async endpoints publish no Invocations
         evidence.update(
             invocations_processed=done,
-            backlog_sum=queued,
-            metrics=f"AWS/SageMaker {PROCESSED} (EndpointName, VariantName), {BACKLOG} (EndpointName)",
+            backlog_peak=queued,
+            metrics=f"AWS/SageMaker {PROCESSED} Sum (EndpointName, VariantName), {BACKLOG} Maximum (EndpointName)",
             advice=ADVICE,
         )
         findings.append(
-            make_finding(
-                ctx,
-                kind=KIND,
-                resource_type=ResourceType.ENDPOINT,
-                name=name,
-                arn=endpoint["EndpointArn"],
-                instance_type=", ".join(capacity.instance_types) or None,
-                instance_count=capacity.instance_count,
-                est_monthly_cost_usd=capacity.monthly_usd,
-                est_monthly_savings_usd=capacity.monthly_usd,
+            capacity_finding(
+                ctx, KIND, endpoint, capacity,
                 reason=(
                     f"Asynchronous endpoint {name} processed 0 requests in the last "
                     f"{lookback_hours} h with an empty queue but keeps {capacity.in_words()} "
                     f"running. {ADVICE}"
                 ),
                 evidence=evidence,
-                tags=tags_to_dict(endpoint.get("Tags")),
             )
         )
     return findings

@@ -25,7 +25,13 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.aws.session import error_message
 from bot.models import Finding, FindingKind, ResourceType
+from bot.scan.scanners import lifecycle_evidence
 from bot.scan.scanners.base import ScanContext, age_in_words, make_finding, read_tags, tags_to_dict
+from bot.scan.scanners.lifecycle_evidence import (
+    LifecycleReading,
+    auto_stop_evidence,
+    get_lifecycle_configs,
+)
 
 KIND = FindingKind.IDLE_NOTEBOOK
 PERMISSIONS = [
@@ -33,6 +39,7 @@ PERMISSIONS = [
     "logs:DescribeLogStreams",
     "cloudtrail:LookupEvents",
     "tag:GetResources",
+    lifecycle_evidence.PERMISSION,
 ]
 
 JUPYTER_LOG_GROUP = "/aws/sagemaker/NotebookInstances"
@@ -239,9 +246,11 @@ def find_idle_notebooks(
     summaries: list[dict[str, Any]],
     readings: Readings,
     tags_by_arn: dict[str, dict[str, str]] | None,
+    lifecycle: dict[str, LifecycleReading] | None = None,
 ) -> list[Finding]:
     """`tags_by_arn=None` means the tags could not be read: such findings are marked protected
-    (never offered for action), since nobody can tell whether they carry the protect tag."""
+    (never offered for action), since nobody can tell whether they carry the protect tag.
+    `lifecycle`: the attached configurations' scripts by name (lifecycle_evidence)."""
     threshold_hours = ctx.settings.notebook_idle_hours
     findings = []
     for nb in summaries:
@@ -258,9 +267,9 @@ def find_idle_notebooks(
             "threshold_hours": threshold_hours,
             "signals": {name: signal_evidence(r, ctx.now) for name, r in signals.items()},
             "unreadable_signals": sorted(n for n, r in signals.items() if r.unreadable),
-            "lifecycle_config": nb.get("NotebookInstanceLifecycleConfigName"),
-            "auto_stop_lifecycle_config_attached": bool(
-                nb.get("NotebookInstanceLifecycleConfigName")
+            **auto_stop_evidence(
+                nb.get("NotebookInstanceLifecycleConfigName"),
+                (lifecycle or {}).get(nb.get("NotebookInstanceLifecycleConfigName") or ""),
             ),
         }
         if monthly_usd is None:
@@ -312,4 +321,7 @@ def scan(ctx: ScanContext) -> list[Finding]:
     arns = [nb["NotebookInstanceArn"] for nb in idle]
     tagging = ctx.clients("resourcegroupstaggingapi")
     tags = read_tags(ctx, "GetResources", KIND, lambda: get_tags(tagging, arns))
-    return find_idle_notebooks(ctx, idle, readings, tags)
+    lifecycle = get_lifecycle_configs(
+        ctx.clients("sagemaker"), [nb.get("NotebookInstanceLifecycleConfigName") for nb in idle]
+    )
+    return find_idle_notebooks(ctx, idle, readings, tags, lifecycle)

@@ -10,11 +10,15 @@ time, so an idle app can look fresh. The finding therefore says how sure it is:
 - medium: as above but the cross-check was impossible (CloudTrail unreadable, or no activity
   timestamp at all, so the app's age stands in);
 - low: either the owner did open Studio within the threshold, or the activity is recent but
-  equals the last health check (the documented refresh) and nothing else shows use.
+  equals (within a minute) the last health check (the documented refresh) and nothing else shows
+  use. Low-confidence findings are listed with weak evidence: not counted in the headline, and
+  offered Delete only on request (`/sm-idle`), with a warning (reports.findings).
 
 Apps on the free `system` instance type (the Studio Classic JupyterServer UI) bill nothing and are
 skipped. Apps younger than the threshold cannot have been idle that long and are not described,
-so DescribeApp calls stay near the number of old apps.
+so DescribeApp calls stay near the number of old apps. ListApps and the CloudTrail lookup (with
+ListSpaces for private spaces' owners) are made once per account-region and shared with the
+Canvas scanner (`ctx.shared`).
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from bot.scan.scanners.idle_notebooks import (
     hours_between,
     iso,
 )
+from bot.scan.studio_activity import refreshed_by_health_check
 
 KIND = FindingKind.IDLE_STUDIO_APP
 PERMISSIONS = [
@@ -53,8 +58,6 @@ PERMISSIONS = [
 APP_TYPES = ("JupyterLab", "CodeEditor", "KernelGateway", "JupyterServer")
 FREE_INSTANCE_TYPE = "system"
 STUDIO_OPEN_EVENT = "CreatePresignedDomainUrl"
-# A health check writes its own time into LastUserActivityTimestamp: equal within clock noise.
-HEALTH_CHECK_TOLERANCE = timedelta(seconds=1)
 
 
 class StudioOpened(BaseModel):
@@ -81,6 +84,11 @@ def get_apps(sagemaker: Any) -> list[dict[str, Any]]:
     """ListApps without DomainIdEquals spans every domain of the region: no ListDomains needed."""
     pages = sagemaker.get_paginator("list_apps").paginate(PaginationConfig={"PageSize": 100})
     return [app for page in pages for app in page["Apps"]]
+
+
+def get_shared_apps(ctx: ScanContext) -> list[dict[str, Any]]:
+    """Every app of the account-region, listed once for the Studio and the Canvas scanners."""
+    return ctx.shared.once("studio-apps", lambda: get_apps(ctx.clients("sagemaker")))
 
 
 def get_app_descriptions(sagemaker: Any, apps: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -138,28 +146,53 @@ def studio_open_keys(event: dict[str, Any]) -> set[str]:
     return keys
 
 
-def get_studio_opened(
-    ctx: ScanContext, apps: list[dict[str, Any]], start: datetime
-) -> dict[str, StudioOpened]:
-    """One CloudTrail lookup for every candidate's owner; by AppArn."""
-    sagemaker = ctx.clients("sagemaker")
+class SignIns(BaseModel):
+    """The newest Studio sign-in per owner key, for every running app of an account-region."""
+
+    model_config = ConfigDict(frozen=True)
+
+    keys_by_app: dict[str, set[str]]  # by app_name(): ListApps items carry no ARN
+    last: dict[str, datetime] = {}
+    unreadable: str | None = None
+
+
+def read_sign_ins(ctx: ScanContext) -> SignIns:
+    """One ListSpaces (private spaces' owners) and one paginated LookupEvents for the owners of
+    every running app, over the longest window any Studio kind needs (Studio apps, Canvas)."""
+    apps = [a for a in get_shared_apps(ctx) if a.get("Status") == "InService"]
     try:
-        owners = get_space_owners(sagemaker) if any(a.get("SpaceName") for a in apps) else {}
+        spaces = any(a.get("SpaceName") for a in apps)
+        owners = get_space_owners(ctx.clients("sagemaker")) if spaces else {}
     except Exception as exc:
         ctx.report_error("ListSpaces", exc, KIND)
         owners = {}
-    keys = {app["AppArn"]: owner_keys(app, owners) for app in apps}
+    keys = {app_name(app): owner_keys(app, owners) for app in apps}
+    hours = max(ctx.settings.studio_idle_hours, ctx.settings.canvas_idle_hours)
     try:
         last = get_cloudtrail_last_events(
-            ctx.clients("cloudtrail"), STUDIO_OPEN_EVENT, start, ctx.now, studio_open_keys,
-            set().union(*keys.values()),
+            ctx.clients("cloudtrail"), STUDIO_OPEN_EVENT, ctx.now - timedelta(hours=hours), ctx.now,
+            studio_open_keys, set().union(*keys.values()),
         )
     except Exception as exc:
-        return {arn: StudioOpened(unreadable=error_message(exc)) for arn in keys}
-    return {
-        arn: StudioOpened(last=max((last[k] for k in ks if k in last), default=None))
-        for arn, ks in keys.items()
-    }
+        return SignIns(keys_by_app=keys, unreadable=error_message(exc))
+    return SignIns(keys_by_app=keys, last=last)
+
+
+def get_studio_opened(
+    ctx: ScanContext, apps: list[dict[str, Any]], start: datetime
+) -> dict[str, StudioOpened]:
+    """When each app's owner last opened Studio since `start`, by AppArn: from the sign-ins read
+    once per account-region for every Studio kind (not one lookup per kind, nor per app)."""
+    sign_ins = ctx.shared.once("studio-sign-ins", lambda: read_sign_ins(ctx))
+    opened = {}
+    for app in apps:
+        if sign_ins.unreadable is not None:
+            opened[app["AppArn"]] = StudioOpened(unreadable=sign_ins.unreadable)
+            continue
+        keys = sign_ins.keys_by_app.get(app_name(app), set())
+        newest = max((sign_ins.last[k] for k in keys if k in sign_ins.last), default=None)
+        opened[app["AppArn"]] = StudioOpened(last=newest if newest and newest >= start else None)
+    return opened
 
 
 
@@ -178,10 +211,6 @@ def find_candidates(
         and app.get("ResourceSpec", {}).get("InstanceType") != FREE_INSTANCE_TYPE
         and app["CreationTime"] <= cutoff
     ]
-
-
-def refreshed_by_health_check(activity: datetime, health: datetime | None) -> bool:
-    return health is not None and abs(activity - health) <= HEALTH_CHECK_TOLERANCE
 
 
 def cross_check_words(opened: StudioOpened, owner_recent: bool) -> str:
@@ -223,6 +252,32 @@ def judge_app(
     )
 
 
+def app_evidence(
+    app: dict[str, Any], verdict: AppVerdict, seen: StudioOpened, threshold_hours: float,
+    now: datetime,
+) -> dict[str, Any]:
+    """What the verdict rests on, and the parameters DeleteApp needs (executor.params_for)."""
+    activity = app.get("LastUserActivityTimestamp")
+    health = app.get("LastHealthCheckTimestamp")
+    return {
+        "confidence": verdict.confidence,
+        "confidence_why": verdict.why,
+        "idle_hours": verdict.idle_hours,
+        "threshold_hours": threshold_hours,
+        "last_user_activity": iso(activity) if activity else None,
+        "last_health_check": iso(health) if health else None,
+        "app_age_hours": round(hours_between(app["CreationTime"], now), 1),
+        "studio_opened_by_owner": (
+            {"unreadable": seen.unreadable} if seen.unreadable
+            else {"last": iso(seen.last) if seen.last else None}
+        ),
+        "domain_id": app["DomainId"],
+        "app_type": app["AppType"],
+        "space": app.get("SpaceName"),
+        "user_profile": app.get("UserProfileName"),
+    }
+
+
 def app_name(app: dict[str, Any]) -> str:
     owner = app.get("SpaceName") or app.get("UserProfileName") or "-"
     return f"{app['DomainId']}/{owner}/{app['AppType']}/{app['AppName']}"
@@ -244,25 +299,7 @@ def find_idle_apps(
             continue
         instance_type = studio_instance_type(app.get("AppType"), app.get("ResourceSpec"))
         monthly_usd = ctx.prices.monthly_usd(ctx.region, f"studio:{app.get('AppType')}", instance_type)
-        activity = app.get("LastUserActivityTimestamp")
-        health = app.get("LastHealthCheckTimestamp")
-        evidence: dict[str, Any] = {
-            "confidence": verdict.confidence,
-            "confidence_why": verdict.why,
-            "idle_hours": verdict.idle_hours,
-            "threshold_hours": threshold_hours,
-            "last_user_activity": iso(activity) if activity else None,
-            "last_health_check": iso(health) if health else None,
-            "app_age_hours": round(hours_between(app["CreationTime"], ctx.now), 1),
-            "studio_opened_by_owner": (
-                {"unreadable": seen.unreadable} if seen.unreadable
-                else {"last": iso(seen.last) if seen.last else None}
-            ),
-            "domain_id": app["DomainId"],
-            "app_type": app["AppType"],
-            "space": app.get("SpaceName"),
-            "user_profile": app.get("UserProfileName"),
-        }
+        evidence = app_evidence(app, verdict, seen, threshold_hours, ctx.now)
         if monthly_usd is None:
             evidence["price"] = f"unknown Studio price for {instance_type} in {ctx.region}"
         if verdict.idle_hours is None:
@@ -298,7 +335,7 @@ def find_idle_apps(
 def scan(ctx: ScanContext) -> list[Finding]:
     threshold_hours = ctx.settings.studio_idle_hours
     sagemaker = ctx.clients("sagemaker")
-    candidates = find_candidates(get_apps(sagemaker), ctx.now, threshold_hours)
+    candidates = find_candidates(get_shared_apps(ctx), ctx.now, threshold_hours)
     if not candidates:
         return []
     described = get_app_descriptions(sagemaker, candidates)

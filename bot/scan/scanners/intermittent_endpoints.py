@@ -17,8 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.aws.metrics import Series
-from bot.models import Finding, FindingKind, ResourceType
-from bot.scan.scanners.base import ScanContext, make_finding, tags_to_dict
+from bot.models import Finding, FindingKind
+from bot.scan.scanners.base import ScanContext
 from bot.scan.scanners.endpoint_capacity import (
     component_evidence,
     endpoint_evidence,
@@ -26,6 +26,7 @@ from bot.scan.scanners.endpoint_capacity import (
     judgeable_config,
     priced_capacity,
 )
+from bot.scan.scanners.endpoint_findings import capacity_finding
 from bot.scan.scanners.unused_endpoints import PERMISSIONS as ENDPOINT_PERMISSIONS
 from bot.scan.scanners.unused_endpoints import EndpointUsage, shared_endpoint_usage, weekly_shape_of
 from bot.scan.weekly_traffic import WEEKDAYS
@@ -74,23 +75,14 @@ def find_intermittent_endpoints(
             advice=ADVICE,
         )
         findings.append(
-            make_finding(
-                ctx,
-                kind=KIND,
-                resource_type=ResourceType.ENDPOINT,
-                name=name,
-                arn=endpoint["EndpointArn"],
-                instance_type=", ".join(capacity.instance_types) or None,
-                instance_count=capacity.instance_count,
-                est_monthly_cost_usd=cost,
-                est_monthly_savings_usd=idle_cost,
+            capacity_finding(
+                ctx, KIND, endpoint, capacity, savings_usd=idle_cost,
                 reason=(
                     f"Endpoint {name} served 0 invocations in the last {lookback_hours} h but was "
                     f"used this week ({shape.describe()}) and keeps {capacity.in_words()} running "
                     f"through idle hours. {ADVICE}"
                 ),
                 evidence=evidence,
-                tags=tags_to_dict(endpoint.get("Tags")),
             )
         )
     return findings

@@ -16,15 +16,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.models import Finding, FindingKind, ResourceType
+from bot.models import Finding, FindingKind
 from bot.scan.pricing import HOURS_PER_MONTH
-from bot.scan.scanners.base import ScanContext, age_in_words, make_finding, tags_to_dict
+from bot.scan.scanners.base import ScanContext, age_in_words
 from bot.scan.scanners.endpoint_capacity import (
     endpoint_age_hours,
     idle_candidates,
     instance_count,
     live_variants,
 )
+from bot.scan.scanners.endpoint_findings import endpoint_finding
 from bot.scan.scanners.unused_endpoints import PERMISSIONS as ENDPOINT_PERMISSIONS
 from bot.scan.scanners.unused_endpoints import EndpointUsage, shared_endpoint_usage, used_this_week
 
@@ -91,23 +92,15 @@ def find_orphaned_endpoints(
                 "only for variants with InstancePools"
             )
         findings.append(
-            make_finding(
-                ctx,
-                kind=KIND,
-                resource_type=ResourceType.ENDPOINT,
-                name=name,
-                arn=endpoint["EndpointArn"],
-                instance_type=", ".join(types) or None,
-                instance_count=count,
-                est_monthly_cost_usd=cost,
-                est_monthly_savings_usd=cost,
+            endpoint_finding(
+                ctx, KIND, endpoint, instance_types=types, instance_count=count, cost_usd=cost,
+                savings_usd=cost,
                 reason=(
                     f"Endpoint {name} keeps {count} instance{'s' if count != 1 else ''} running with "
                     f"its endpoint config {endpoint.get('EndpointConfigName')} deleted, and served "
                     f"0 invocations in the last {lookback_hours} h. {NO_RESTORE}"
                 ),
                 evidence=evidence,
-                tags=tags_to_dict(endpoint.get("Tags")),
             )
         )
     return findings

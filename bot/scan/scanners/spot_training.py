@@ -86,6 +86,17 @@ def get_training_jobs(ctx: ScanContext, created_after: datetime) -> list[dict[st
     return jobs
 
 
+def training_window_start(ctx: ScanContext) -> datetime:
+    """How far back training jobs are listed: the lookback, plus the longest a job can run."""
+    return ctx.now - timedelta(days=ctx.settings.training_lookback_days) - MAX_TRAINING_RUNTIME
+
+
+def get_shared_training_jobs(ctx: ScanContext) -> list[dict[str, Any]]:
+    """The training-job records, searched once per account-region for every scanner that reads
+    them (Spot advice, idle warm pools)."""
+    return ctx.shared.once("training-jobs", lambda: get_training_jobs(ctx, training_window_start(ctx)))
+
+
 def get_tuning_job_summaries(ctx: ScanContext, created_after: datetime) -> list[dict[str, Any]]:
     pages = ctx.clients("sagemaker").get_paginator("list_hyper_parameter_tuning_jobs").paginate(
         StatusEquals="Completed", CreationTimeAfter=created_after, MaxResults=PAGE_SIZE
@@ -367,8 +378,8 @@ def tuning_jobs_in_window(
 
 def scan(ctx: ScanContext) -> list[Finding]:
     lookback_days = ctx.settings.training_lookback_days
-    created_after = ctx.now - timedelta(days=lookback_days) - MAX_TRAINING_RUNTIME
-    training_jobs = get_training_jobs(ctx, created_after)
+    created_after = training_window_start(ctx)
+    training_jobs = get_shared_training_jobs(ctx)
     summaries = get_tuning_job_summaries(ctx, created_after)
     tuning_jobs = get_tuning_jobs(ctx, tuning_jobs_in_window(summaries, ctx.now, lookback_days))
     # Describe carries no tags for tuning jobs: read them only for those that become findings.

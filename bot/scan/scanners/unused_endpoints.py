@@ -48,8 +48,8 @@ from bot.aws.metrics import (
     sum_variant_metric,
 )
 from bot.aws.session import error_code
-from bot.models import Finding, FindingKind, ResourceType
-from bot.scan.scanners.base import ScanContext, make_finding, tags_to_dict
+from bot.models import Finding, FindingKind
+from bot.scan.scanners.base import ScanContext
 from bot.scan.scanners.endpoint_capacity import (
     component_evidence,
     endpoint_age_hours,
@@ -58,6 +58,7 @@ from bot.scan.scanners.endpoint_capacity import (
     judgeable_config,
     priced_capacity,
 )
+from bot.scan.scanners.endpoint_findings import capacity_finding
 from bot.scan.weekly_traffic import WEEK_HOURS, WeeklyShape, weekly_shape, window_start
 
 log = logging.getLogger(__name__)
@@ -178,16 +179,8 @@ def find_unused_endpoints(
         if lookback_hours < WEEK_HOURS:
             summary += " and none in the last 7 days"
         findings.append(
-            make_finding(
-                ctx,
-                kind=KIND,
-                resource_type=ResourceType.ENDPOINT,
-                name=name,
-                arn=endpoint["EndpointArn"],
-                instance_type=", ".join(capacity.instance_types) or None,
-                instance_count=capacity.instance_count,
-                est_monthly_cost_usd=capacity.monthly_usd,
-                est_monthly_savings_usd=capacity.monthly_usd,
+            capacity_finding(
+                ctx, KIND, endpoint, capacity,
                 reason=(
                     f"Endpoint {name} served 0 invocations in the last {lookback_hours} h "
                     f"{'and the last 7 days ' if lookback_hours < WEEK_HOURS else ''}"
@@ -195,7 +188,6 @@ def find_unused_endpoints(
                 ),
                 evidence=endpoint_evidence(ctx, endpoint, capacity, summary)
                 | component_evidence(name, invocations, components),
-                tags=tags_to_dict(endpoint.get("Tags")),
             )
         )
     return findings

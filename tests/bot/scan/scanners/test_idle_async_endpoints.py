@@ -79,3 +79,35 @@ def test_the_scan_reads_processed_counts_per_variant_and_the_backlog_per_endpoin
     result = run_scan(client_factory, settings, load_prices(), now, kinds=[FindingKind.IDLE_ASYNC_ENDPOINT])
     assert result.errors == []
     assert [f.name for f in result.findings] == ["ep-async-idle"]
+
+
+
+class RecordingCloudWatch:
+    """Records the queries asked and answers every one with no datapoints."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str, list[str]]] = []
+
+    def get_metric_data(self, **params):
+        queries = params["MetricDataQueries"]
+        self.asked.extend(
+            (q["MetricStat"]["Metric"]["MetricName"], q["MetricStat"]["Stat"],
+             [d["Name"] for d in q["MetricStat"]["Metric"]["Dimensions"]])
+            for q in queries
+        )
+        return {"MetricDataResults": [
+            {"Id": q["Id"], "StatusCode": "Complete", "Timestamps": [], "Values": []} for q in queries
+        ]}
+
+
+def test_the_backlog_is_read_as_its_peak_and_the_processed_count_as_a_sum(ctx):
+    """AWS's "Monitor asynchronous endpoint" page: ApproximateBacklogSize is a gauge (Average, Max,
+    Min) with EndpointName alone; InvocationsProcessed a count (Sum) with EndpointName and
+    VariantName."""
+    cloudwatch = RecordingCloudWatch()
+    ctx.clients = lambda service: cloudwatch
+    ia.get_async_activity(ctx, [endpoint("ep")], NOW - timedelta(hours=48), NOW)
+    assert sorted(cloudwatch.asked) == [
+        ("ApproximateBacklogSize", "Maximum", ["EndpointName"]),
+        ("InvocationsProcessed", "Sum", ["EndpointName", "VariantName"]),
+    ]

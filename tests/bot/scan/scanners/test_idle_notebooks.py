@@ -161,12 +161,15 @@ def test_unreadable_tags_keep_the_finding_but_never_offer_it_for_action(ctx):
     assert finding.evidence["tags"] == "unreadable"
 
 
-def test_evidence_says_whether_a_lifecycle_config_is_attached(ctx):
-    with_lc = summary("a", modified_hours_ago=30, NotebookInstanceLifecycleConfigName="auto-stop")
+def test_evidence_says_whether_the_attached_lifecycle_config_contains_an_auto_stop(ctx):
+    from bot.scan.scanners.lifecycle_evidence import LifecycleReading
+
+    with_lc = summary("a", modified_hours_ago=30, NotebookInstanceLifecycleConfigName="setup")
     without = summary("b", modified_hours_ago=30)
-    found = nbs.find_idle_notebooks(ctx, [with_lc, without], {}, {})
+    lifecycle = {"setup": LifecycleReading(scripts={"OnStart": "pip install pandas"})}
+    found = nbs.find_idle_notebooks(ctx, [with_lc, without], {}, {}, lifecycle)
     attached = {f.name: f.evidence["auto_stop_lifecycle_config_attached"] for f in found}
-    assert attached == {"a": True, "b": False}
+    assert attached == {"a": False, "b": False}
 
 
 # --- signal readers on stubs -----------------------------------------------------------------

@@ -162,7 +162,7 @@ def test_unreadable_tags_keep_the_app_finding_unactionable(ctx):
 
 def test_space_app_is_matched_to_its_owners_studio_sign_in(settings):
     record = app("alice-space", activity=ago(hours=30))
-    sm = StudioStub().list_spaces(
+    sm = StudioStub().list_apps([record]).list_spaces(
         [space_record(domain_id=DOMAIN, name="alice-space", owner="alice", created=ago(hours=99))]
     )
     trail = boto3.client("cloudtrail", region_name="us-east-1")
@@ -291,3 +291,12 @@ def test_standin_installed_on_an_assumed_role_accounts_client_serves_that_accoun
     assert result.errors == []
     [finding] = result.findings
     assert (finding.account_id, finding.evidence["confidence"]) == ("210987654321", "medium")
+
+
+def test_activity_within_a_minute_of_the_health_check_counts_as_the_health_check(ctx):
+    [finding] = find(ctx, app(activity=ago(minutes=4), health=ago(minutes=3, hours=0) - timedelta(seconds=20)))
+    assert finding.evidence["confidence"] == "low"
+
+
+def test_activity_a_few_minutes_apart_from_the_health_check_is_user_activity(ctx):
+    assert find(ctx, app(activity=ago(minutes=10), health=ago(minutes=3))) == []
