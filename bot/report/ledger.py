@@ -37,6 +37,11 @@ ENDING_ACTIONS = frozenset({ActionKind.START_NOTEBOOK, ActionKind.RESTORE_ENDPOI
 # A resize saves the price difference while the notebook runs: running again does not end it,
 # only another resize of the same notebook does.
 RESIZE_ACTIONS = frozenset({ActionKind.RESIZE_NOTEBOOK})
+# Hosting changes save the advised amount while the endpoint serves: like a resize, running
+# again does not end them; their Undo does.
+HOSTING_ACTIONS = frozenset({ActionKind.RESIZE_ENDPOINT, ActionKind.ENABLE_AUTOSCALING})
+HOSTING_UNDOS = frozenset({ActionKind.UNDO_RESIZE_ENDPOINT, ActionKind.REMOVE_AUTOSCALING})
+KEEPS_ACCRUING_WHILE_RUNNING = RESIZE_ACTIONS | HOSTING_ACTIONS
 UNASSIGNED = "unassigned"
 
 
@@ -111,7 +116,7 @@ def record_running_again(
         opened = open_now.get(key)
         if opened is None or at < opened.at:
             continue
-        if opened.action in RESIZE_ACTIONS and not resized_too:
+        if opened.action in KEEPS_ACCRUING_WHILE_RUNNING and not resized_too:
             continue
         _append(store, LedgerEvent(at=at, event="end", resource_key=key, source=source, detail=detail))
         closed.append(key)
@@ -136,6 +141,13 @@ def record_outcome(
     """The executor's hook for a succeeded (non-dry-run) action. Never raises: the action is
     done on AWS whatever happens to the bookkeeping."""
     try:
+        if request.action in HOSTING_ACTIONS:
+            _record_hosting_change(store, request, now, owner_tag_keys)
+            return
+        if request.action in HOSTING_UNDOS:
+            record_running_again(store, [request.resource_key], at=now, source="action",
+                                 detail=f"{request.action.verb} (request #{request.id})", resized_too=True)
+            return
         if request.action in RESIZE_ACTIONS:
             finding = latest_finding(store, request.resource_key)
             record_running_again(store, [request.resource_key], at=now, source="action",
@@ -172,6 +184,22 @@ def record_outcome(
             )
     except Exception:
         logger.exception("savings ledger: could not record request #%s", request.id)
+
+
+def _record_hosting_change(
+    store: Store, request: ActionRequest, now: datetime, owner_tag_keys: Sequence[str]
+) -> None:
+    """Opens a period at the saving the scan advised (the finding's estimate: what the endpoint
+    no longer needs), not the endpoint's whole cost."""
+    finding = latest_finding(store, request.resource_key)
+    monthly = finding.est_monthly_savings_usd if finding is not None else None
+    record_accrual(
+        store, request.resource_key, at=now,
+        hourly_usd=None if monthly is None else monthly / HOURS_PER_MONTH,
+        source="action", action=str(request.action), request_id=request.id,
+        owner=owner_value(finding, owner_tag_keys) if finding else None,
+        detail=f"{request.action.verb} (request #{request.id})",
+    )
 
 
 def _last_hourly(store: Store, resource_key: str) -> float | None:

@@ -207,3 +207,32 @@ def test_a_scheduled_stop_without_a_finding_reuses_the_resources_last_price(fres
     )
     record_outcome(fresh_store, stop, T0 + timedelta(days=1), ["owner"])
     assert ledger_events(fresh_store)[-1].hourly_usd == 0.05
+
+
+@pytest.mark.parametrize(
+    ("action", "undo"),
+    [(ActionKind.ENABLE_AUTOSCALING, ActionKind.REMOVE_AUTOSCALING),
+     (ActionKind.RESIZE_ENDPOINT, ActionKind.UNDO_RESIZE_ENDPOINT)],
+    ids=["autoscaling", "resize"],
+)
+def test_a_hosting_change_accrues_the_advised_saving_until_its_undo(services, action, undo):
+    from bot.actions.models import ActionRequest, RequestState
+    from bot.report.ledger import record_outcome
+
+    key = "123456789012:us-east-1:endpoint:busy-ep"
+    services.store.save_scan(ScanResult(generated_at=T0, findings=[finding(
+        "busy-ep", FindingKind.OVERPROVISIONED_ENDPOINT, savings_usd=730.0, est_monthly_cost_usd=2920.0)]))
+
+    def succeeded(kind: ActionKind, request_id: int) -> ActionRequest:
+        return ActionRequest(
+            id=request_id, action=kind, resource_key=key, requester="U1", state=RequestState.SUCCEEDED,
+            created_at=T0, expires_at=T0, updated_at=T0,
+        )
+
+    record_outcome(services.store, succeeded(action, 11), T0, ["owner"], services.prices)
+    [opened] = ledger_events(services.store)
+    assert (opened.hourly_usd, opened.request_id) == (pytest.approx(1.0), 11)  # $730/mo saved, not $2,920
+    record_running_again(services.store, [key], at=T0 + timedelta(hours=1), source="scan", detail="serving")
+    assert list(open_accruals(services.store)) == [key]  # serving traffic is the point: still saving
+    record_outcome(services.store, succeeded(undo, 12), T0 + timedelta(hours=5), ["owner"], services.prices)
+    assert open_accruals(services.store) == {}
