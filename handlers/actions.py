@@ -14,7 +14,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.actions import executor, fix_steps, pending_fixes
+from bot.actions import executor, fix_steps, pending_fixes, request_params
 from bot.actions.issued import key_refusal, refuse
 from bot.actions.messages import RequestMessages
 from bot.actions.models import ActionKind, ActionRequest, DecisionCode, ResourceKey, Vote
@@ -70,7 +70,7 @@ def register(app: App, services: Services) -> None:
             refuse(services, user, CLICK_REFUSED, refusal, value)
             messages.ephemeral(client, channel, user, f":no_entry_sign: {escape(refusal)}")
             return
-        params = executor.params_for(finding) | fix_steps.button_params(
+        params = request_params.params_for(finding) | fix_steps.button_params(
             services, action, restart_now=verb in RESTART_VERBS, finding=finding
         )
         opened = executor.request_action(

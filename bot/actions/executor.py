@@ -52,12 +52,12 @@ from bot.actions.models import (
     Vote,
 )
 from bot.actions.notebook_guard import used_since
+from bot.actions.request_params import done_message
 from bot.actions.roles import action_clients_for, read_clients_for
 from bot.actions.store import RequestStore
 from bot.aws import actions
 from bot.aws.inference_components import endpoint_components
 from bot.aws.session import RegionClients, error_message
-from bot.models import Finding, FindingKind, ResourceType
 from bot.report.ledger import record_outcome
 from bot.services import Services
 
@@ -99,29 +99,6 @@ def _dry(services: Services, request: ActionRequest) -> bool:
 
 def _say(message: str, dry_run: bool) -> str:
     return f"DRY RUN: {message}" if dry_run and not message.startswith("DRY RUN") else message
-
-
-def params_for(finding: Finding | None) -> dict[str, Any]:
-    """API parameters the finding knows and its name does not (a Studio app's owner kind, a
-    hosting finding's variant and advice), and what its result may offer: an orphaned endpoint
-    has no configuration to restore from."""
-    if finding is not None and finding.kind in hosting_params.HOSTING_ACTION_KINDS:
-        return hosting_params.hosting_params(finding)
-    if finding is not None and finding.kind is FindingKind.ORPHANED_ENDPOINT:
-        return {"restorable": False}
-    if finding is None or finding.resource_type is not ResourceType.STUDIO_APP:
-        return {}
-    evidence = finding.evidence
-    params = {
-        "DomainId": evidence.get("domain_id"),
-        "AppType": evidence.get("app_type"),
-        "AppName": finding.name.rsplit("/", 1)[-1],
-    }
-    if evidence.get("space"):
-        params["SpaceName"] = evidence["space"]
-    elif evidence.get("user_profile"):
-        params["UserProfileName"] = evidence["user_profile"]
-    return {k: v for k, v in params.items() if v}
 
 
 class Opened(BaseModel):
@@ -401,20 +378,6 @@ def _act(services: Services, request: ActionRequest, actor: str) -> Outcome:
     return finish(
         services, request, S.SUCCEEDED, OutcomeCode.DONE, done_message(request, observation.state), actor,
         ran=True, aws_request_id=aws_id,
-    )
-
-
-def done_message(request: ActionRequest, state_before: str = "") -> str:
-    """What a done request says; `state_before` is the resource's state before the action."""
-    name = request.key.name
-    return {
-        ActionKind.STOP_NOTEBOOK: f"stopped notebook {name}",
-        ActionKind.START_NOTEBOOK: f"started notebook {name}",
-        ActionKind.DELETE_ENDPOINT: f"deleted endpoint {name} (configuration saved)",
-        ActionKind.DELETE_STUDIO_APP: f"deleted Studio app {name}",
-        ActionKind.RESTORE_ENDPOINT: f"restored endpoint {name} from its saved configuration",
-    }.get(request.action) or hosting_params.done_message(request) or fix_steps.done_message(
-        request, state_before
     )
 
 

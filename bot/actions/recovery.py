@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.actions import approvals, executor, fix_steps
+from bot.actions import approvals, executor, fix_steps, request_params
 from bot.actions.models import ActionRequest, Outcome, OutcomeCode, RequestState
 from bot.aws import actions
 from bot.aws.session import error_message
@@ -59,7 +59,7 @@ def resume(services: Services, request: ActionRequest) -> Outcome:
     ):
         return executor.finish(
             services, request, S.SUCCEEDED, OutcomeCode.RECONCILED,
-            f"{executor.done_message(request)}: found done after a restart"
+            f"{request_params.done_message(request)}: found done after a restart"
             f" ({observation.state}); not re-run", "system",
         )
     # A multi-step fix (attach auto-stop, resize) may have done a first step the resource's

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.actions.executor import params_for
 from bot.actions.models import ActionKind, ActionRequest, RequestState
+from bot.actions.request_params import params_for
 from bot.models import FindingKind
 from reports.ids import ActionId
 from reports.requests import offers_restore, request_blocks

@@ -256,7 +256,7 @@ def app_evidence(
     app: dict[str, Any], verdict: AppVerdict, seen: StudioOpened, threshold_hours: float,
     now: datetime,
 ) -> dict[str, Any]:
-    """What the verdict rests on, and the parameters DeleteApp needs (executor.params_for)."""
+    """What the verdict rests on, and the parameters DeleteApp needs (request_params.params_for)."""
     activity = app.get("LastUserActivityTimestamp")
     health = app.get("LastHealthCheckTimestamp")
     return {

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from moto import mock_aws
 
-from bot.actions import executor, recovery
+from bot.actions import executor, recovery, request_params
 from bot.actions.models import ActionKind, DecisionCode, OutcomeCode, RequestState, Vote
 from bot.aws import actions
 from bot.aws.session import RegionClients
@@ -387,7 +387,7 @@ def test_an_idle_studio_app_is_deleted_with_the_parameters_its_finding_carries(t
     with stub:
         opened = executor.request_action(
             services, ActionKind.DELETE_STUDIO_APP, finding.key, REQUESTER,
-            params=executor.params_for(finding),
+            params=request_params.params_for(finding),
         )
         _, outcome = executor.vote_and_run(
             services, opened.request.id, APPROVERS[0], Vote.APPROVE, APPROVERS

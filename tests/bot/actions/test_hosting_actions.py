@@ -15,7 +15,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from bot.actions import executor, pending_fixes, recovery
+from bot.actions import executor, pending_fixes, recovery, request_params
 from bot.actions.models import ActionKind, OutcomeCode, RequestState, Vote
 from bot.aws import hosting_actions
 from bot.aws.session import ClientFactory, RegionClients
@@ -92,7 +92,7 @@ def scaling(clients: RegionClients) -> tuple[list[dict], list[dict]]:
 
 
 def autoscale_params() -> dict[str, Any]:
-    return executor.params_for(hosting_finding(FindingKind.ENDPOINT_WITHOUT_AUTOSCALING))
+    return request_params.params_for(hosting_finding(FindingKind.ENDPOINT_WITHOUT_AUTOSCALING))
 
 
 def test_enable_autoscaling_registers_one_to_current_count_with_a_target_from_the_busiest_hour(moto_world):
@@ -222,7 +222,7 @@ ORIGINAL_CONFIG = {
 
 
 def resize_params() -> dict[str, Any]:
-    return executor.params_for(hosting_finding(
+    return request_params.params_for(hosting_finding(
         FindingKind.OVERPROVISIONED_ENDPOINT, count=4, advised_type="ml.m5.xlarge", advised_count=4,
     ))
 
@@ -361,7 +361,7 @@ def test_a_lost_update_reply_is_settled_by_the_pending_deployment_not_sent_again
 def test_a_finding_without_the_advice_is_refused_with_a_reason(stubbed):
     services, aws = stubbed
     aws.endpoint()
-    params = executor.params_for(finding("ep", FindingKind.OVERPROVISIONED_ENDPOINT, evidence={}))
+    params = request_params.params_for(finding("ep", FindingKind.OVERPROVISIONED_ENDPOINT, evidence={}))
     with aws.stub:
         opened = executor.request_action(services, ActionKind.RESIZE_ENDPOINT, key(), REQUESTER, params=params)
     assert opened.request is None and "run a new scan" in opened.refusal
