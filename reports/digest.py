@@ -32,6 +32,7 @@ from reports.findings import (
     truncate,
 )
 from reports.headline import headline_notes, price_sources_text, regions_text
+from reports.not_assessed import not_assessed_text
 
 MAX_THREAD_REPLIES = 5  # beyond these (~120 items), the CSV carries the rest: no reply flood
 THREAD_ITEMS_PER_REPLY = 24
@@ -192,6 +193,9 @@ def build_digest(
     sources = price_sources_text(findings)
     if sources:
         footer += f" · {escape(sources)}"
+    unjudged = not_assessed_text(scan.totals)
+    if unjudged:
+        footer += f" · {escape(unjudged)}"
     if thread or rest:
         footer += f" · top {len(shown)} here, {len(findings) - len(shown)} more"
         footer += " in the thread" if not rest else f" ({len(rest)} only in the CSV)"

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from bot.models import Finding, FindingKind, SavingsBasis, ScanResult
 from reports.headline import headline_notes, price_sources_text
+from reports.not_assessed import not_assessed_text
 
 KIND_TITLES = {
     FindingKind.IDLE_NOTEBOOK: "Idle notebook instances",
@@ -105,6 +106,10 @@ def print_scan(
         console.print(_kind_grid(items, owner_tag_keys))
     if not result.findings:
         console.print("Nothing to flag in what could be read." if result.errors else "Nothing to flag.")
+    unjudged = not_assessed_text(totals)
+    if unjudged:
+        console.print()
+        console.print(f"Hosting advice: {unjudged}.", markup=False)
     if result.errors:
         console.print()
         console.print(

@@ -376,7 +376,8 @@ def advise(
             continue
         p = profile_of(fleet, v, spec, hourly)
         if p is None:
-            not_assessed.setdefault(v.endpoint, "no utilisation data in the window")
+            days = settings.rightsize_lookback_days
+            not_assessed.setdefault(v.endpoint, f"no utilisation metrics in {days} days")
             continue
         profiles.append(p)
 

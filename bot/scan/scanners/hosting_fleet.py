@@ -114,6 +114,18 @@ def model_image(model: dict[str, Any]) -> tuple[str | None, bool]:
     return first.get("Image"), single
 
 
+def unhosted_reason(live: list[dict[str, Any]], config_variants: dict[str, dict[str, Any]]) -> str:
+    """Why an endpoint has no instance-based variant to advise on."""
+    serverless = any(
+        v.get("CurrentServerlessConfig") or v.get("DesiredServerlessConfig")
+        or config_variants.get(v["VariantName"], {}).get("ServerlessConfig")
+        for v in live
+    )
+    if serverless:
+        return "serverless variant"
+    return "no instances running" if live else "no production variants"
+
+
 def last_modified(endpoint: dict[str, Any]) -> datetime:
     return endpoint.get("LastModifiedTime") or endpoint["CreationTime"]
 
@@ -126,7 +138,7 @@ def read_hosting_fleet(ctx: ScanContext, specs: dict[str, InstanceSpec] | None =
     for e in get_endpoints(ctx):
         if last_modified(e) > start:
             not_assessed[e["EndpointName"]] = (
-                f"changed inside the {ctx.settings.rightsize_lookback_days}-day window"
+                f"changed within the {ctx.settings.rightsize_lookback_days}-day window"
             )
         else:
             endpoints.append(e)
@@ -157,6 +169,7 @@ def read_hosting_fleet(ctx: ScanContext, specs: dict[str, InstanceSpec] | None =
             continue
         by_variant = {v["VariantName"]: v for v in config.get("ProductionVariants") or []}
         live = e.get("ProductionVariants") or []
+        hosted = len(variants)
         for v in live:
             cv = by_variant.get(v["VariantName"], {})
             count = instance_count(v, cv)
@@ -173,6 +186,8 @@ def read_hosting_fleet(ctx: ScanContext, specs: dict[str, InstanceSpec] | None =
                     tags=tags_to_dict(e.get("Tags")),
                 )
             )
+        if len(variants) == hosted:
+            not_assessed[name] = unhosted_reason(live, by_variant)
     queries = [
         q
         for v in variants

@@ -105,7 +105,7 @@ def test_no_utilisation_data_means_not_assessed(settings):
     v = variant("ep", "ml.m5.xlarge", 4)
     result = run(settings, (v, metrics_for(v, invocations=flat(10))))
     assert result.recommendations == []
-    assert result.not_assessed == {"ep": "no utilisation data in the window"}
+    assert result.not_assessed == {"ep": "no utilisation metrics in 14 days"}
 
 
 def test_an_unknown_instance_type_is_not_assessed(settings):

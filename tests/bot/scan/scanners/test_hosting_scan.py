@@ -89,3 +89,24 @@ def test_five_kinds_read_the_fleet_once_with_batched_metrics(hosting_fleet, moto
     assert calls["DescribeScalableTargets"] == 1
     assert calls["DescribeEndpointConfig"] == 6
     assert calls["DescribeModel"] == 6
+
+
+def test_endpoints_the_advice_cannot_judge_are_counted_with_their_reason(hosting_fleet, client_factory, settings, now):
+    result = scan(client_factory, settings, now)
+    reasons = {n.name: n.reason for n in result.not_assessed}
+    assert reasons == {
+        "ep-changed": "changed within the 14-day window",
+        "ep-no-data": "no utilisation metrics in 14 days",
+        "ep-serverless": "serverless variant",
+    }
+    assert result.totals.not_assessed == 3
+    assert result.totals.not_assessed_reasons == {
+        "changed within the 14-day window": 1, "no utilisation metrics in 14 days": 1, "serverless variant": 1,
+    }
+
+
+def test_not_assessed_endpoints_are_in_the_json_document(hosting_fleet, client_factory, settings, now):
+    document = scan(client_factory, settings, now, kinds=[K.SERVERLESS_CANDIDATE]).to_json_dict()
+    assert {"account_id": "123456789012", "region": "us-east-1", "name": "ep-serverless",
+            "reason": "serverless variant"} in document["not_assessed"]
+    assert document["totals"]["not_assessed"] == 3
