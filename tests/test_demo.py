@@ -60,3 +60,26 @@ def test_demo_report_prints_the_weekly_report_and_writes_its_charts(tmp_path):
     assert "regions the bot does not scan: eu-west-1" in run.stdout
     assert (tmp_path / "sm-cost-bot-demo-spend.png").read_bytes().startswith(b"\x89PNG")
     assert (tmp_path / "sm-cost-bot-demo-spend-savings.png").read_bytes().startswith(b"\x89PNG")
+
+
+HOSTING_KINDS = {"overprovisioned-endpoint", "endpoint-without-autoscaling", "serverless-candidate",
+                 "multi-model-candidate", "inferentia-candidate"}
+
+
+def test_demo_has_one_endpoint_of_each_hosting_kind_with_its_numbers():
+    run = _demo("--format", "json")
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    hosting = {f["kind"]: f for f in doc["findings"] if f["kind"] in HOSTING_KINDS}
+    assert set(hosting) == HOSTING_KINDS
+    assert hosting["overprovisioned-endpoint"]["evidence"]["n_prime"] == 2
+    assert hosting["serverless-candidate"]["evidence"]["serverless_estimate"]["memory_gb"] == 2
+    assert hosting["inferentia-candidate"]["evidence"]["advised_type"] == "ml.inf2.xlarge"
+    assert doc["totals"]["not_assessed_reasons"]["serverless variant"] == 1
+
+
+def test_demo_lists_the_hosting_advice_in_one_hosting_section():
+    run = _demo()
+    assert run.returncode == 0, run.stderr
+    assert "Hosting (5, $" in run.stdout
+    assert "endpoints not assessed" in run.stdout

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
+
+from rich.console import Console
 
 from bot.models import FindingKind as K
 from bot.models import ScanResult
 from reports.digest import build_digest
+from reports.text import print_scan
 from tests.fakes.findings import finding
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -46,3 +50,13 @@ def test_the_hosting_section_comes_after_a_bigger_section():
              finding("ep-big", K.OVERPROVISIONED_ENDPOINT, savings_usd=900.0)]
     headings = [t.split("*")[1] for t in digest_texts(fleet) if " — " in t and "item" in t]
     assert headings == ["Idle notebook instances", "Hosting"]
+
+
+def test_the_terminal_listing_has_one_hosting_section_biggest_saving_first():
+    out = io.StringIO()
+    scan = ScanResult(generated_at=NOW, regions=["us-east-1"], accounts=["123456789012"], findings=FLEET)
+    print_scan(scan, console=Console(file=out, width=200))
+    text = out.getvalue()
+    assert "Hosting (3, $1,450/mo)" in text
+    assert text.index("ep-big") < text.index("ep-gpu") < text.index("ep-serverless")
+    assert "Overprovisioned endpoints" not in text
