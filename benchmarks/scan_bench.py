@@ -5,6 +5,13 @@ nothing about time.
 
     .venv/bin/python benchmarks/scan_bench.py --n 1000
     .venv/bin/python benchmarks/scan_bench.py --n 300 --compare-read-paths
+    .venv/bin/python benchmarks/scan_bench.py --n 1000 --busy
+
+`--busy` makes every endpoint one that serves traffic (30 days old, CPU, memory and invocations
+in CloudWatch): the hosting advice then reads every endpoint's config, model and 14 days of hourly
+metrics. Its datapoints are sparse (a few hours a series): request counts do not depend on them,
+and moto's GetMetricData scans every stored datapoint per query. GetMetricData is printed split
+by period: hourly (3600 s) is the hosting advice, the rest the idle-endpoint kinds.
 
 moto's Search ignores MaxResults and answers everything in one page; AWS pages at 100, so the
 `Search` line is printed with the page count AWS would need next to it. Peak RSS is the whole
@@ -77,9 +84,29 @@ def seed(fleet, n: int, now: datetime, workers: int) -> None:
     )
 
 
+def seed_busy(fleet, n: int, now: datetime, workers: int) -> None:
+    """N endpoints that serve traffic, unchanged for 30 days, each with its own config and model
+    (the worst case for per-config reads), at 30 % CPU: the hosting advice judges every one."""
+    from bot.aws.hosting_metrics import hourly_window
+
+    start, _ = hourly_window(now, 14)
+    hours = [start + timedelta(hours=h) for h in (3, 100, 200, 14 * 24 - 1)]
+
+    def endpoint(i: int) -> None:
+        name = f"ep-{i:05d}"
+        fleet.endpoint(name, instance_count=2, created=now - timedelta(days=30))
+        fleet.hourly_metrics(name, hours, {"CPUUtilization": 120.0, "MemoryUtilization": 20.0, "Invocations": 500.0})
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(endpoint, range(n)))
+
+
 def operation_label(request) -> str:
     if request.operation == "Search":
         return f"Search({request.params.get('Resource', '?')})"
+    if request.operation == "GetMetricData":
+        periods = {q.get("MetricStat", {}).get("Period") for q in request.params.get("MetricDataQueries", [])}
+        return f"GetMetricData(period {'/'.join(str(p) for p in sorted(periods, key=str))})"
     return request.operation
 
 
@@ -155,6 +182,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000, help="resources of each kind (default 1000)")
     parser.add_argument("--seed-workers", type=int, default=16)
     parser.add_argument("--compare-read-paths", action="store_true")
+    parser.add_argument("--busy", action="store_true",
+                        help="every endpoint serves traffic: measure the hosting advice's reads")
     args = parser.parse_args()
     # moto's server logs every request, and a traceback for each API it lacks (Studio apps,
     # CloudTrail): the scan reports those as errors, which are printed below.
@@ -173,7 +202,7 @@ def main() -> None:
     now = datetime.now(UTC).replace(microsecond=0)
 
     started = time.perf_counter()
-    seed(fleet, args.n, now, args.seed_workers)
+    seed(fleet, args.n, now, args.seed_workers) if not args.busy else seed_busy(fleet, args.n, now, args.seed_workers)
     seeding_seconds = time.perf_counter() - started
 
     recorder = MotoRecorder(endpoint)
@@ -184,7 +213,10 @@ def main() -> None:
     scan_seconds = time.perf_counter() - started
     calls = Counter(operation_label(r) for r in recorder.stop())
 
-    print(f"scan_bench: n={args.n} endpoints, notebooks and training jobs (half idle / on demand)")
+    if args.busy:
+        print(f"scan_bench: n={args.n} busy endpoints (2 instances each, 30 days unchanged)")
+    else:
+        print(f"scan_bench: n={args.n} endpoints, notebooks and training jobs (half idle / on demand)")
     print(f"seeding: {seeding_seconds:.1f} s (not part of the scan)")
     print("requests by operation:")
     print_requests(calls, args.n)
