@@ -1,6 +1,7 @@
 """The reads the five hosting kinds share: endpoints, their configs and models, autoscaling
 targets and hourly metrics — made once per account-region per scan (`ctx.shared`), whichever
-kind asks first.
+kind asks first. The Search listing and the endpoint configs are shared with the idle-endpoint
+kinds too (`endpoint_reads`): a full scan searches the endpoints once, not twice.
 
 Request plan per account-region (E endpoints in service, C distinct configs, M distinct models,
 V instance-based variants, Q ≈ 4 queries per CPU variant and 6 per GPU variant):
@@ -27,7 +28,7 @@ from bot.aws.session import error_code
 from bot.scan.instance_specs import InstanceSpec, load_instance_specs
 from bot.scan.scanners.base import ScanContext, tags_to_dict
 from bot.scan.scanners.endpoint_capacity import instance_count
-from bot.scan.scanners.unused_endpoints import get_endpoints
+from bot.scan.scanners.endpoint_reads import shared_endpoint_config, shared_endpoints
 
 PERMISSIONS: list[str] = [
     "sagemaker:Search",
@@ -135,7 +136,7 @@ def read_hosting_fleet(ctx: ScanContext, specs: dict[str, InstanceSpec] | None =
     start, end = hm.hourly_window(ctx.now, ctx.settings.rightsize_lookback_days)
     not_assessed: dict[str, str] = {}
     endpoints = []
-    for e in get_endpoints(ctx):
+    for e in shared_endpoints(ctx):
         if last_modified(e) > start:
             not_assessed[e["EndpointName"]] = (
                 f"changed within the {ctx.settings.rightsize_lookback_days}-day window"
@@ -145,7 +146,7 @@ def read_hosting_fleet(ctx: ScanContext, specs: dict[str, InstanceSpec] | None =
     sm = ctx.clients("sagemaker")
     configs = _describe_each(
         ctx, {e["EndpointConfigName"] for e in endpoints if e.get("EndpointConfigName")},
-        lambda n: sm.describe_endpoint_config(EndpointConfigName=n), "DescribeEndpointConfig", None,
+        lambda n: shared_endpoint_config(ctx, n), "DescribeEndpointConfig", None,
     )
     model_names = {
         v["ModelName"]

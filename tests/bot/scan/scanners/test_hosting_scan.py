@@ -110,3 +110,26 @@ def test_not_assessed_endpoints_are_in_the_json_document(hosting_fleet, client_f
     assert {"account_id": "123456789012", "region": "us-east-1", "name": "ep-serverless",
             "reason": "serverless variant"} in document["not_assessed"]
     assert document["totals"]["not_assessed"] == 3
+
+
+ENDPOINT_KINDS = [*HOSTING, K.UNUSED_ENDPOINT, K.INTERMITTENT_ENDPOINT, K.ORPHANED_ENDPOINT, K.IDLE_ASYNC_ENDPOINT]
+
+
+def test_idle_and_hosting_kinds_search_the_endpoints_once(hosting_fleet, moto_server, client_factory, settings, now):
+    recorder = MotoRecorder(moto_server)
+    recorder.start()
+    result = scan(client_factory, settings, now, kinds=ENDPOINT_KINDS)
+    calls = Counter(r.operation for r in recorder.stop())
+    assert result.errors == []
+    assert calls["Search"] == 1
+
+
+def test_a_config_both_idle_and_hosting_kinds_need_is_described_once(hosting_fleet, moto_server, client_factory, settings, now):
+    recorder = MotoRecorder(moto_server)
+    recorder.start()
+    result = scan(client_factory, settings, now, kinds=ENDPOINT_KINDS)
+    described = Counter(
+        r.params.get("EndpointConfigName") for r in recorder.stop() if r.operation == "DescribeEndpointConfig"
+    )
+    assert "ep-no-data" in {f.name for f in result.findings if f.kind is K.UNUSED_ENDPOINT}
+    assert described["ep-no-data-config"] == 1
