@@ -88,6 +88,7 @@ def seed_busy(fleet, n: int, now: datetime, workers: int) -> None:
     """N endpoints that serve traffic, unchanged for 30 days, each with its own config and model
     (the worst case for per-config reads), at 30 % CPU: the hosting advice judges every one."""
     from bot.aws.hosting_metrics import hourly_window
+    from bot.demo.moto_fleet import IMAGE
 
     start, _ = hourly_window(now, 14)
     hours = [start + timedelta(hours=h) for h in (3, 100, 200, 14 * 24 - 1)]
@@ -95,6 +96,7 @@ def seed_busy(fleet, n: int, now: datetime, workers: int) -> None:
     def endpoint(i: int) -> None:
         name = f"ep-{i:05d}"
         fleet.endpoint(name, instance_count=2, created=now - timedelta(days=30))
+        fleet.deployed_images(name, IMAGE)  # as AWS's Search records carry them (moto omits them)
         fleet.hourly_metrics(name, hours, {"CPUUtilization": 120.0, "MemoryUtilization": 20.0, "Invocations": 500.0})
 
     with ThreadPoolExecutor(max_workers=workers) as pool:

@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.models import FindingKind
 from bot.scan.instance_specs import InstanceSpec, family_of, same_family
 from bot.scan.pricing import HOURS_PER_MONTH, PriceTable
-from bot.scan.scanners.hosting_fleet import HostedVariant, HostingFleet
+from bot.scan.scanners.hosting_fleet import MULTI_MODEL_FRAMEWORKS, HostedVariant, HostingFleet
 
 K = FindingKind
 EPSILON = 1e-9  # 2 × 0.3 / 0.6 is 1.0000000000000002 in floating point: never round that up
@@ -41,10 +41,6 @@ MULTI_MODEL_MAX_UTILISATION = 0.3
 INFERENTIA_MIN_SAVING_FRACTION = 0.3
 INFERENTIA_FROM_FAMILIES = ("g4dn", "g5", "p3")
 INFERENTIA_FAMILY = "inf2"
-# Frameworks whose SageMaker containers serve multi-model endpoints (AWS docs, "Supported
-# algorithms, frameworks, and instances for multi-model endpoints"), matched in the image name.
-MULTI_MODEL_FRAMEWORKS = ("xgboost", "scikit-learn", "sklearn", "pytorch", "tensorflow", "mxnet",
-                          "tritonserver")
 DOCS = {
     K.SERVERLESS_CANDIDATE: "https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html",
     K.MULTI_MODEL_CANDIDATE: "https://docs.aws.amazon.com/sagemaker/latest/dg/multi-model-endpoints.html",
