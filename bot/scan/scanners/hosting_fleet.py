@@ -7,7 +7,9 @@ Request plan per account-region (E endpoints in service, C distinct configs, M d
 V instance-based variants, Q ≈ 4 queries per CPU variant and 6 per GPU variant):
   Search(Endpoint) pages              ⌈E/100⌉ — variants' live counts, LastModifiedTime, tags
   DescribeEndpointConfig              C — instance type, model, async or not
-  DescribeModel                       M — the container image (framework, multi-model support)
+  DescribeModel                       ≤ M — only models whose variant's Search record has no
+                                      `DeployedImages`, or one framework container (is it already
+                                      in MultiModel mode?); the image otherwise comes from Search
   DescribeScalableTargets pages       ⌈targets/50⌉ — which variants autoscale already
   GetMetricData                       ⌈Q/300⌉ over 14 days of hourly data (+ NextToken pages)
 Endpoints changed inside the window are not read past Search: their metrics describe a
