@@ -10,8 +10,9 @@ nothing about time.
 `--busy` makes every endpoint one that serves traffic (30 days old, CPU, memory and invocations
 in CloudWatch): the hosting advice then reads every endpoint's config, model and 14 days of hourly
 metrics. Its datapoints are sparse (a few hours a series): request counts do not depend on them,
-and moto's GetMetricData scans every stored datapoint per query. GetMetricData is printed split
-by period: hourly (3600 s) is the hosting advice, the rest the idle-endpoint kinds.
+and moto's GetMetricData is indexed by series for the run (`index_moto_metric_data`: moto's own
+answer, without comparing every datapoint with every query). GetMetricData is printed split by
+period: hourly (3600 s) is the hosting advice, the rest the idle-endpoint kinds.
 
 moto's Search ignores MaxResults and answers everything in one page; AWS pages at 100, so the
 `Search` line is printed with the page count AWS would need next to it. Peak RSS is the whole
@@ -82,6 +83,45 @@ def seed(fleet, n: int, now: datetime, workers: int) -> None:
     fleet.invocations_batch(
         [(f"ep-{i:05d}", "AllTraffic", now - timedelta(hours=1), 25.0) for i in range(0, n, 2)]
     )
+
+
+def index_moto_metric_data() -> None:
+    """moto's GetMetricData compares every stored datapoint with every period of every query
+    (queries × periods × datapoints): at N=1000 busy endpoints one call takes longer than the
+    bot's read timeout. Here each query is answered by moto's own code over only the datapoints
+    of its series (moto matches the dimension set exactly, as this index does): the same answer,
+    in seconds. The bot's requests are unchanged, and the recorder still counts them all."""
+    import threading
+
+    from moto.cloudwatch.models import CloudWatchBackend
+
+    original = CloudWatchBackend.get_metric_data
+    lock = threading.Lock()
+
+    def series(name: str, dimensions) -> tuple:
+        return name, tuple(sorted(dimensions))
+
+    def get_metric_data(self, queries, start_time, end_time, scan_by="TimestampAscending"):
+        with lock:
+            everything = CloudWatchBackend.get_all_metrics(self)
+            by_series: dict[tuple, list] = {}
+            for md in everything:
+                by_series.setdefault(series(md.name, ((d.name, d.value) for d in md.dimensions)), []).append(md)
+            results = []
+            try:
+                for query in queries:
+                    metric = query.get("MetricStat", {}).get("Metric", {})
+                    if metric.get("Dimensions"):
+                        key = series(metric["MetricName"], ((d["Name"], d["Value"]) for d in metric["Dimensions"]))
+                        self.get_all_metrics = lambda key=key: by_series.get(key, [])
+                    else:
+                        self.get_all_metrics = lambda: everything
+                    results += original(self, [query], start_time, end_time, scan_by)
+            finally:
+                self.__dict__.pop("get_all_metrics", None)
+            return results
+
+    CloudWatchBackend.get_metric_data = get_metric_data
 
 
 def seed_busy(fleet, n: int, now: datetime, workers: int) -> None:
@@ -192,6 +232,8 @@ def main() -> None:
     logging.disable(logging.CRITICAL)
 
     server, endpoint = start_moto()
+    if args.busy:
+        index_moto_metric_data()
     from bot.aws.session import ClientFactory, RegionClients
     from bot.config import Settings
     from bot.demo.moto_fleet import MotoFleet, MotoRecorder
