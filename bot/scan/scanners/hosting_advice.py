@@ -333,7 +333,9 @@ def multi_model_groups(profiles: list[Profile], settings: Settings) -> list[Advi
             f" {MULTI_MODEL_MAX_UTILISATION:.0%}; one multi-model endpoint on {k} instance(s)"
             f" could serve them all.",
             {
-                "image": image, "instance_type": instance_type, "consolidated_instances": k,
+                "image": image, "instance_type": instance_type, "consolidated_instances": k, "n_prime": k,
+                # every member's invocations cover the same hours of the window
+                "hourly_profile": traffic_summary([sum(h) for h in zip(*(m.invocations for m in members), strict=True)]),
                 "instances_now": instances, "target_utilisation": t,
                 "members": [
                     {"endpoint": m.variant.endpoint, "variant": m.variant.variant,

@@ -227,6 +227,16 @@ def test_three_quiet_endpoints_on_one_image_and_type_become_one_group(settings):
     assert [r.kind for r in result.recommendations] == [K.MULTI_MODEL_CANDIDATE]
 
 
+def test_a_group_carries_its_combined_hourly_profile(settings):
+    pairs = []
+    for name, per_hour in (("a", 10.0), ("b", 20.0), ("c", 30.0)):
+        v = variant(name, "ml.m5.xlarge", 2)
+        pairs.append((v, metrics_for(v, cpu=40.0, memory=20.0, invocations=flat(per_hour))))
+    a = only(run(settings, *pairs), K.MULTI_MODEL_CANDIDATE)
+    assert a.evidence["hourly_profile"]["max"] == 60.0
+    assert a.evidence["n_prime"] == a.evidence["consolidated_instances"] == 2
+
+
 def test_two_endpoints_are_not_a_group(settings):
     pairs = []
     for name in ("a", "b"):
