@@ -87,10 +87,11 @@ def seed(fleet, n: int, now: datetime, workers: int) -> None:
 
 def index_moto_metric_data() -> None:
     """moto's GetMetricData compares every stored datapoint with every period of every query
-    (queries × periods × datapoints): at N=1000 busy endpoints one call takes longer than the
-    bot's read timeout. Here each query is answered by moto's own code over only the datapoints
-    of its series (moto matches the dimension set exactly, as this index does): the same answer,
-    in seconds. The bot's requests are unchanged, and the recorder still counts them all."""
+    (queries × periods × datapoints), and its ListMetrics every datapoint with every series kept:
+    at N=1000 busy endpoints one call takes longer than the bot's read timeout. Here each query is
+    answered by moto's own code over only the datapoints of its series (moto matches the dimension
+    set exactly, as this index does), and ListMetrics dedupes with a set: the same answers, in
+    seconds. The bot's requests are unchanged, and the recorder still counts them all."""
     import threading
 
     from moto.cloudwatch.models import CloudWatchBackend
@@ -121,7 +122,20 @@ def index_moto_metric_data() -> None:
                 self.__dict__.pop("get_all_metrics", None)
             return results
 
+    def get_filtered_metrics(self, metric_name, namespace, dimensions):
+        # moto checks each datapoint against every metric already kept (quadratic in
+        # datapoints); a set of series keeps the same first datapoint of each series.
+        seen, kept = set(), []
+        for md in CloudWatchBackend.get_all_metrics(self):
+            if md.filter(namespace=namespace, name=metric_name, dimensions=dimensions, already_present_metrics=[]):
+                key = (md.namespace, series(md.name, ((d.name, d.value) for d in md.dimensions)))
+                if not md.dimensions or key not in seen:  # moto keeps every dimensionless one
+                    seen.add(key)
+                    kept.append(md)
+        return kept
+
     CloudWatchBackend.get_metric_data = get_metric_data
+    CloudWatchBackend.get_filtered_metrics = get_filtered_metrics
 
 
 def seed_busy(fleet, n: int, now: datetime, workers: int) -> None:
