@@ -135,7 +135,9 @@ def unhosted_reason(live: list[dict[str, Any]], config_variants: dict[str, dict[
 
 def deployed_image(variant: dict[str, Any]) -> tuple[str | None, bool]:
     """(image, single container?) from the `DeployedImages` that Search's endpoint records carry
-    per variant (one per container); (None, False) when absent (moto omits them)."""
+    per variant (one per container); (None, False) when absent (moto omits them). SpecifiedImage
+    is the path given when the model was created, ResolvedImage its digest form
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DeployedImage.html)."""
     images = variant.get("DeployedImages") or []
     if not images:
         return None, False
