@@ -5,6 +5,14 @@ nothing about time.
 
     .venv/bin/python benchmarks/scan_bench.py --n 1000
     .venv/bin/python benchmarks/scan_bench.py --n 300 --compare-read-paths
+    .venv/bin/python benchmarks/scan_bench.py --n 1000 --busy
+
+`--busy` makes every endpoint one that serves traffic (30 days old, CPU, memory and invocations
+in CloudWatch): the hosting advice then reads every endpoint's config, model and 14 days of hourly
+metrics. Its datapoints are sparse (a few hours a series): request counts do not depend on them,
+and moto's GetMetricData is indexed by series for the run (`index_moto_metric_data`: moto's own
+answer, without comparing every datapoint with every query). GetMetricData is printed split by
+period: hourly (3600 s) is the hosting advice, the rest the idle-endpoint kinds.
 
 moto's Search ignores MaxResults and answers everything in one page; AWS pages at 100, so the
 `Search` line is printed with the page count AWS would need next to it. Peak RSS is the whole
@@ -77,9 +85,84 @@ def seed(fleet, n: int, now: datetime, workers: int) -> None:
     )
 
 
+def index_moto_metric_data() -> None:
+    """moto's GetMetricData compares every stored datapoint with every period of every query
+    (queries × periods × datapoints), and its ListMetrics every datapoint with every series kept:
+    at N=1000 busy endpoints one call takes longer than the bot's read timeout. Here each query is
+    answered by moto's own code over only the datapoints of its series (moto matches the dimension
+    set exactly, as this index does), and ListMetrics dedupes with a set: the same answers, in
+    seconds. The bot's requests are unchanged, and the recorder still counts them all."""
+    import threading
+
+    from moto.cloudwatch.models import CloudWatchBackend
+
+    original = CloudWatchBackend.get_metric_data
+    lock = threading.Lock()
+
+    def series(name: str, dimensions) -> tuple:
+        return name, tuple(sorted(dimensions))
+
+    def get_metric_data(self, queries, start_time, end_time, scan_by="TimestampAscending"):
+        with lock:
+            everything = CloudWatchBackend.get_all_metrics(self)
+            by_series: dict[tuple, list] = {}
+            for md in everything:
+                by_series.setdefault(series(md.name, ((d.name, d.value) for d in md.dimensions)), []).append(md)
+            results = []
+            try:
+                for query in queries:
+                    metric = query.get("MetricStat", {}).get("Metric", {})
+                    if metric.get("Dimensions"):
+                        key = series(metric["MetricName"], ((d["Name"], d["Value"]) for d in metric["Dimensions"]))
+                        self.get_all_metrics = lambda key=key: by_series.get(key, [])
+                    else:
+                        self.get_all_metrics = lambda: everything
+                    results += original(self, [query], start_time, end_time, scan_by)
+            finally:
+                self.__dict__.pop("get_all_metrics", None)
+            return results
+
+    def get_filtered_metrics(self, metric_name, namespace, dimensions):
+        # moto checks each datapoint against every metric already kept (quadratic in
+        # datapoints); a set of series keeps the same first datapoint of each series.
+        seen, kept = set(), []
+        for md in CloudWatchBackend.get_all_metrics(self):
+            if md.filter(namespace=namespace, name=metric_name, dimensions=dimensions, already_present_metrics=[]):
+                key = (md.namespace, series(md.name, ((d.name, d.value) for d in md.dimensions)))
+                if not md.dimensions or key not in seen:  # moto keeps every dimensionless one
+                    seen.add(key)
+                    kept.append(md)
+        return kept
+
+    CloudWatchBackend.get_metric_data = get_metric_data
+    CloudWatchBackend.get_filtered_metrics = get_filtered_metrics
+
+
+def seed_busy(fleet, n: int, now: datetime, workers: int) -> None:
+    """N endpoints that serve traffic, unchanged for 30 days, each with its own config and model
+    (the worst case for per-config reads), at 30 % CPU: the hosting advice judges every one."""
+    from bot.aws.hosting_metrics import hourly_window
+    from bot.demo.moto_fleet import IMAGE
+
+    start, _ = hourly_window(now, 14)
+    hours = [start + timedelta(hours=h) for h in (3, 100, 200, 14 * 24 - 1)]
+
+    def endpoint(i: int) -> None:
+        name = f"ep-{i:05d}"
+        fleet.endpoint(name, instance_count=2, created=now - timedelta(days=30))
+        fleet.deployed_images(name, IMAGE)  # as AWS's Search records carry them (moto omits them)
+        fleet.hourly_metrics(name, hours, {"CPUUtilization": 120.0, "MemoryUtilization": 20.0, "Invocations": 500.0})
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(endpoint, range(n)))
+
+
 def operation_label(request) -> str:
     if request.operation == "Search":
         return f"Search({request.params.get('Resource', '?')})"
+    if request.operation == "GetMetricData":
+        periods = {q.get("MetricStat", {}).get("Period") for q in request.params.get("MetricDataQueries", [])}
+        return f"GetMetricData(period {'/'.join(str(p) for p in sorted(periods, key=str))})"
     return request.operation
 
 
@@ -155,12 +238,16 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000, help="resources of each kind (default 1000)")
     parser.add_argument("--seed-workers", type=int, default=16)
     parser.add_argument("--compare-read-paths", action="store_true")
+    parser.add_argument("--busy", action="store_true",
+                        help="every endpoint serves traffic: measure the hosting advice's reads")
     args = parser.parse_args()
     # moto's server logs every request, and a traceback for each API it lacks (Studio apps,
     # CloudTrail): the scan reports those as errors, which are printed below.
     logging.disable(logging.CRITICAL)
 
     server, endpoint = start_moto()
+    if args.busy:
+        index_moto_metric_data()
     from bot.aws.session import ClientFactory, RegionClients
     from bot.config import Settings
     from bot.demo.moto_fleet import MotoFleet, MotoRecorder
@@ -173,7 +260,7 @@ def main() -> None:
     now = datetime.now(UTC).replace(microsecond=0)
 
     started = time.perf_counter()
-    seed(fleet, args.n, now, args.seed_workers)
+    seed(fleet, args.n, now, args.seed_workers) if not args.busy else seed_busy(fleet, args.n, now, args.seed_workers)
     seeding_seconds = time.perf_counter() - started
 
     recorder = MotoRecorder(endpoint)
@@ -184,7 +271,10 @@ def main() -> None:
     scan_seconds = time.perf_counter() - started
     calls = Counter(operation_label(r) for r in recorder.stop())
 
-    print(f"scan_bench: n={args.n} endpoints, notebooks and training jobs (half idle / on demand)")
+    if args.busy:
+        print(f"scan_bench: n={args.n} busy endpoints (2 instances each, 30 days unchanged)")
+    else:
+        print(f"scan_bench: n={args.n} endpoints, notebooks and training jobs (half idle / on demand)")
     print(f"seeding: {seeding_seconds:.1f} s (not part of the scan)")
     print("requests by operation:")
     print_requests(calls, args.n)

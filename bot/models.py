@@ -6,6 +6,8 @@ reports, approvals and the store can exchange them without importing each other.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -108,6 +110,18 @@ class ScanError(BaseModel):
     kind: FindingKind | None = None
 
 
+class NotAssessed(BaseModel):
+    """A resource a scanner looked at but could not judge (an endpoint with no utilisation
+    metrics, one changed inside the window): counted apart, so silence is never read as "fine"."""
+
+    model_config = ConfigDict(frozen=True)
+
+    account_id: str
+    region: str
+    name: str
+    reason: str
+
+
 class Totals(BaseModel):
     findings: int
     est_monthly_cost_usd: float
@@ -123,9 +137,12 @@ class Totals(BaseModel):
     # Unpriced findings per region and, per region, why (a missing price list, an unknown type).
     unpriced_by_region: dict[str, int] = Field(default_factory=dict)
     unpriced_reasons: dict[str, str] = Field(default_factory=dict)
+    # Endpoints the hosting advisor could not judge, and how many for each reason.
+    not_assessed: int = 0
+    not_assessed_reasons: dict[str, int] = Field(default_factory=dict)
 
 
-def totals_of(findings: list[Finding]) -> Totals:
+def totals_of(findings: list[Finding], not_assessed: Sequence[NotAssessed] = ()) -> Totals:
     """Sum the savings of actionable findings; protected ones are counted apart (never offered).
 
     Only recurring savings make the monthly figure (`Finding.savings_basis`); unpriced findings
@@ -180,6 +197,8 @@ def totals_of(findings: list[Finding]) -> Totals:
         weak_evidence_findings=weak,
         unpriced_by_region=unpriced_by_region,
         unpriced_reasons=reasons,
+        not_assessed=len(not_assessed),
+        not_assessed_reasons=dict(Counter(n.reason for n in not_assessed).most_common()),
     )
 
 
@@ -194,11 +213,12 @@ class ScanResult(BaseModel):
     complete: bool = True
     findings: list[Finding] = Field(default_factory=list)
     errors: list[ScanError] = Field(default_factory=list)
+    not_assessed: list[NotAssessed] = Field(default_factory=list)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def totals(self) -> Totals:
-        return totals_of(self.findings)
+        return totals_of(self.findings, self.not_assessed)
 
     def to_json_dict(self) -> dict[str, Any]:
         """The CLI's `--format json` document."""
@@ -208,4 +228,5 @@ class ScanResult(BaseModel):
             "findings": [f.model_dump(mode="json") for f in self.findings],
             "errors": [e.model_dump(mode="json") for e in self.errors],
             "totals": self.totals.model_dump(mode="json"),
+            "not_assessed": [n.model_dump(mode="json") for n in self.not_assessed],
         }

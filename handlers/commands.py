@@ -92,12 +92,18 @@ LISTINGS: dict[str, Listing] = {
         "Looking for idle notebooks and Studio apps…",
     ),
     "/sm-endpoints": Listing(
-        "Unused and intermittent endpoints",
+        "Endpoints: unused, intermittent and over-provisioned",
         (
             FindingKind.UNUSED_ENDPOINT,
             FindingKind.INTERMITTENT_ENDPOINT,
             FindingKind.ORPHANED_ENDPOINT,
             FindingKind.IDLE_ASYNC_ENDPOINT,
+            # Endpoints that do serve traffic, at a cost the hosting advice can cut.
+            FindingKind.OVERPROVISIONED_ENDPOINT,
+            FindingKind.ENDPOINT_WITHOUT_AUTOSCALING,
+            FindingKind.SERVERLESS_CANDIDATE,
+            FindingKind.MULTI_MODEL_CANDIDATE,
+            FindingKind.INFERENTIA_CANDIDATE,
         ),
         "Looking for unused endpoints…",
     ),

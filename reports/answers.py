@@ -26,7 +26,7 @@ from reports.mrkdwn import escape
 
 USAGE = """*sm-cost-bot* finds SageMaker waste. Answers are visible only to you.
 `/sm-idle [filter]` idle notebook instances and Studio apps
-`/sm-endpoints [filter]` endpoints with no invocations recently
+`/sm-endpoints [filter]` unused endpoints, and endpoints that could cost less
 `/sm-spot [filter]` training jobs that could run on Spot
 `/sm-savings [filter]` estimated savings by kind, account and region
 `/sm-approvals`, `/sm-audit`, `/sm-schedule`, `/sm-snoozed` requests, audit trail, schedules, snoozes

@@ -7,6 +7,7 @@ message, section fields ≤ 2000 chars, plain-text objects ≤ 3000 chars.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
@@ -32,6 +33,8 @@ from reports.findings import (
     truncate,
 )
 from reports.headline import headline_notes, price_sources_text, regions_text
+from reports.hosting_section import HOSTING, hosting_heading, section_of
+from reports.not_assessed import not_assessed_text
 from reports.plurals import plural
 
 MAX_THREAD_REPLIES = 5  # beyond these (~120 items), the CSV carries the rest: no reply flood
@@ -88,19 +91,26 @@ def _digest_order(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def _grouped(findings: Sequence[Finding], kind_order: list[FindingKind]) -> list[Finding]:
-    rank = {kind: i for i, kind in enumerate(kind_order)}
-    return sorted(findings, key=lambda f: rank.get(f.kind, len(rank)))  # stable: keeps $ order
+    """By section (the hosting kinds share one), sections in `kind_order`'s order of their first
+    kind; stable, so each section keeps the biggest saving first."""
+    rank: dict[str, int] = {}
+    for kind in kind_order:
+        rank.setdefault(section_of(kind), len(rank))
+    return sorted(findings, key=lambda f: rank.get(section_of(f.kind), len(rank)))
 
 
 def _items_with_headings(findings: Sequence[Finding], all_findings: Sequence[Finding], owner_tag_keys: Sequence[str], mentions: Mapping[str, str] | None = None) -> list[Block]:
     blocks: list[Block] = []
-    current: FindingKind | None = None
+    current: str | None = None
     for finding in findings:
-        if finding.kind != current:
-            current = finding.kind
-            same = [f for f in all_findings if f.kind == current]
-            total = totals_of(same)
-            blocks.append(kind_heading(current, total.est_monthly_savings_usd, len(same), total.unpriced_findings))
+        if section_of(finding.kind) != current:
+            current = section_of(finding.kind)
+            if current == HOSTING:
+                blocks.append(hosting_heading(all_findings))
+            else:
+                same = [f for f in all_findings if f.kind == finding.kind]
+                total = totals_of(same)
+                blocks.append(kind_heading(finding.kind, total.est_monthly_savings_usd, len(same), total.unpriced_findings))
         blocks.extend(item_blocks(finding, owner_tag_keys, mentions))
     return blocks
 
@@ -131,6 +141,10 @@ def build_digest(
     totals = totals_of(findings)
     kind_totals = totals.by_kind
     kind_order = sorted({f.kind for f in findings}, key=lambda k: -kind_totals.get(k, 0.0))
+    section_totals: Counter[str] = Counter()
+    for kind, usd in kind_totals.items():
+        section_totals[section_of(FindingKind(kind))] += usd
+    kind_order.sort(key=lambda k: -section_totals.get(section_of(k), 0.0))  # a section by its total
     scanned = scan.generated_at.astimezone(timezone) if timezone else scan.generated_at
     scanned_text = f"Scanned {scanned:%a %d %b %H:%M %Z}, {plural(len(scan.accounts), 'account') if scan.accounts else 'this account'} × {plural(len(scan.regions), 'region')}"
 
@@ -193,6 +207,9 @@ def build_digest(
     sources = price_sources_text(findings)
     if sources:
         footer += f" · {escape(sources)}"
+    unjudged = not_assessed_text(scan.totals)
+    if unjudged:
+        footer += f" · {escape(unjudged)}"
     if thread or rest:
         footer += f" · top {len(shown)} here, {len(findings) - len(shown)} more"
         footer += " in the thread" if not rest else f" ({len(rest)} only in the CSV)"

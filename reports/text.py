@@ -13,6 +13,8 @@ from rich.text import Text
 
 from bot.models import Finding, FindingKind, SavingsBasis, ScanResult
 from reports.headline import headline_notes, price_sources_text
+from reports.hosting_section import HOSTING_KINDS, HOSTING_TITLE
+from reports.not_assessed import not_assessed_text
 from reports.plurals import plural, scope_text
 
 KIND_TITLES = {
@@ -72,6 +74,20 @@ def _kind_grid(findings: Sequence[Finding], owner_tag_keys: Sequence[str]) -> Ta
     return grid
 
 
+def _sections(findings: Sequence[Finding]) -> list[tuple[str, list[Finding]]]:
+    """(title, items) per kind in FindingKind's order, except the hosting kinds: one "Hosting"
+    section where the first of them would be, biggest saving first (as in the digest)."""
+    sections = []
+    for kind in FindingKind:
+        if kind in HOSTING_KINDS:
+            if kind is next(iter(HOSTING_KINDS)):
+                hosting = [f for f in findings if f.kind in HOSTING_KINDS]
+                sections.append((HOSTING_TITLE, sorted(hosting, key=lambda f: -(f.est_monthly_savings_usd or 0.0))))
+            continue
+        sections.append((KIND_TITLES[kind], [f for f in findings if f.kind == kind]))
+    return sections
+
+
 def print_scan(
     result: ScanResult,
     *,
@@ -94,8 +110,7 @@ def print_scan(
     sources = price_sources_text(result.findings)
     if sources:
         console.print(sources.capitalize(), markup=False)
-    for kind in FindingKind:
-        items = [f for f in result.findings if f.kind == kind]
+    for section_title, items in _sections(result.findings):
         if not items:
             continue
         priced = [
@@ -104,10 +119,14 @@ def print_scan(
         ]
         subtotal = f", {usd(sum(priced))}" if priced else ""
         console.print()
-        console.print(Text(f"{KIND_TITLES[kind]} ({len(items)}{subtotal})", style="bold"))
+        console.print(Text(f"{section_title} ({len(items)}{subtotal})", style="bold"))
         console.print(_kind_grid(items, owner_tag_keys))
     if not result.findings:
         console.print("Nothing to flag in what could be read." if result.errors else "Nothing to flag.")
+    unjudged = not_assessed_text(totals)
+    if unjudged:
+        console.print()
+        console.print(f"Hosting advice: {unjudged}.", markup=False)
     if result.errors:
         console.print()
         console.print(

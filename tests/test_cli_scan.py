@@ -35,7 +35,7 @@ def test_scan_json_lists_the_waste_and_nothing_busy(seeded_fleet, capsys):
         ("spot-eligible-training-job", "on-demand-job"),
         ("unused-endpoint", "quiet-ep"),
     ]
-    assert set(doc) == {"generated_at", "regions", "findings", "errors", "totals"}
+    assert set(doc) == {"generated_at", "regions", "findings", "errors", "totals", "not_assessed"}
     assert doc["regions"] == ["us-east-1"]
     notebook = next(f for f in doc["findings"] if f["name"] == "idle-nb")
     assert notebook["est_monthly_cost_usd"] == pytest.approx(0.23 * 730)

@@ -68,3 +68,26 @@ def test_demo_shows_a_canvas_session_left_open_priced_at_the_session_rate():
     [canvas] = [f for f in json.loads(run.stdout)["findings"] if f["kind"] == "idle-canvas-app"]
     assert canvas["name"] == "d-research01/grace/Canvas/default"
     assert canvas["est_monthly_savings_usd"] == round(1.9 * 730, 2)
+
+
+HOSTING_KINDS = {"overprovisioned-endpoint", "endpoint-without-autoscaling", "serverless-candidate",
+                 "multi-model-candidate", "inferentia-candidate"}
+
+
+def test_demo_has_one_endpoint_of_each_hosting_kind_with_its_numbers():
+    run = _demo("--format", "json")
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    hosting = {f["kind"]: f for f in doc["findings"] if f["kind"] in HOSTING_KINDS}
+    assert set(hosting) == HOSTING_KINDS
+    assert hosting["overprovisioned-endpoint"]["evidence"]["n_prime"] == 2
+    assert hosting["serverless-candidate"]["evidence"]["serverless_estimate"]["memory_gb"] == 2
+    assert hosting["inferentia-candidate"]["evidence"]["advised_type"] == "ml.inf2.xlarge"
+    assert doc["totals"]["not_assessed_reasons"]["serverless variant"] == 1
+
+
+def test_demo_lists_the_hosting_advice_in_one_hosting_section():
+    run = _demo()
+    assert run.returncode == 0, run.stderr
+    assert "Hosting (5, $" in run.stdout
+    assert "endpoints not assessed" in run.stdout

@@ -31,6 +31,7 @@ PRICE_LIST_REGIONS = ("ap-northeast-2",)  # answered by the local Price List sta
 def seed_demo_fleet(factory, now: datetime) -> None:
     """What a mid-size ML platform looks like on a Tuesday morning."""
     from bot.aws.session import RegionClients
+    from bot.demo.hosting_demo import seed_demo_hosting
     from bot.demo.moto_fleet import MotoFleet
 
     research, prod = DEMO_ACCOUNTS
@@ -97,6 +98,7 @@ def seed_demo_fleet(factory, now: datetime) -> None:
     )
     seed_demo_seoul(fleet(prod, "ap-northeast-2"), now)
     seed_demo_studio(factory, now)
+    seed_demo_hosting(fleet(prod, "us-east-1"), now)
 
 
 def seed_demo_seoul(f, now: datetime) -> None:

@@ -158,6 +158,11 @@ class MotoFleet:
                 pv["CurrentInstanceCount"] = 0
                 pv["DesiredInstanceCount"] = 0
 
+    def deployed_images(self, endpoint: str, *images: str) -> None:
+        """The `DeployedImages` AWS lists on each live variant (one per container); moto omits them."""
+        for pv in self._backend().endpoints[endpoint].production_variants:
+            pv["DeployedImages"] = [{"SpecifiedImage": i, "ResolvedImage": f"{i}@sha256:0"} for i in images]
+
     def invocations(
         self, endpoint: str, at: datetime, count: float = 1.0, variant: str = "AllTraffic"
     ) -> None:

@@ -21,7 +21,7 @@ from datetime import datetime
 from bot.aws.regions import HOME_REGION, enabled_sagemaker_regions
 from bot.aws.session import ClientFactory, RegionClients, error_code, error_message
 from bot.config import AccountTarget, Settings
-from bot.models import Finding, FindingKind, ScanError, ScanResult
+from bot.models import Finding, FindingKind, NotAssessed, ScanError, ScanResult
 from bot.scan.price_catalog import PriceCatalog
 from bot.scan.pricing import PriceTable
 from bot.scan.scanners import SCANNERS
@@ -54,7 +54,7 @@ def _scan_one(
     prices: PriceTable,
     now: datetime,
     shared: SharedReads,
-) -> tuple[list[Finding], list[ScanError]]:
+) -> tuple[list[Finding], list[ScanError], list[NotAssessed]]:
     ctx = ScanContext(
         clients=RegionClients(factory, region, target),
         account_id=account_id,
@@ -71,7 +71,7 @@ def _scan_one(
     except Exception as exc:
         ctx.report_error(f"scan {kind}", exc, kind)
         findings = []
-    return [with_price_evidence(f, prices) for f in findings], ctx.errors
+    return [with_price_evidence(f, prices) for f in findings], ctx.errors, ctx.not_assessed
 
 
 def with_price_evidence(finding: Finding, prices: PriceTable) -> Finding:
@@ -120,6 +120,7 @@ def run_scan(
     targets = settings.account_targets()
     findings: list[Finding] = []
     errors: list[ScanError] = []
+    not_assessed: dict[tuple[str, str, str], NotAssessed] = {}  # the hosting kinds share theirs
     accounts: list[str] = []
     pool = ThreadPoolExecutor(max_workers=settings.scan_max_workers, thread_name_prefix="scan")
     try:
@@ -156,9 +157,10 @@ def run_scan(
             if on_progress is not None:
                 on_progress(done, len(jobs))
         for job in jobs:  # in submission order: the result reads the same whatever finished first
-            found, failed = job.result()
+            found, failed, unjudged = job.result()
             findings.extend(found)
             errors.extend(failed)
+            not_assessed.update({(n.account_id, n.region, n.name): n for n in unjudged})
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
@@ -172,4 +174,5 @@ def run_scan(
         complete=complete,
         findings=findings,
         errors=errors,
+        not_assessed=list(not_assessed.values()),
     )

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlite_utils import Database, Migrations
 
-from bot.models import Finding, ScanError, ScanResult
+from bot.models import Finding, NotAssessed, ScanError, ScanResult
 from bot.storage.database_file import FileIdentity, create_private, existing_file_uri, write_problem
 from bot.storage.migrations import registered_sets
 
@@ -88,6 +88,12 @@ def m003_scan_scope_key(db: Database) -> None:
     db["scans"].add_column("scope_key", str, not_null_default="")
 
 
+@core()
+def m004_scan_not_assessed(db: Database) -> None:
+    # The endpoints a scan could not judge (JSON list of NotAssessed): the digest footer counts them.
+    db["scans"].add_column("not_assessed", str, not_null_default="[]")
+
+
 
 
 class Store:
@@ -153,8 +159,8 @@ class Store:
         with self.transaction() as db:
             cursor = db.execute(
                 "INSERT INTO scans (generated_at, regions, accounts, kinds, complete, finding_count,"
-                " error_count, est_monthly_savings_usd, totals, scope_key)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " error_count, est_monthly_savings_usd, totals, scope_key, not_assessed)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     result.generated_at.isoformat(),
                     json.dumps(result.regions),
@@ -166,6 +172,7 @@ class Store:
                     totals.est_monthly_savings_usd,
                     totals.model_dump_json(),
                     scope_key,
+                    json.dumps([n.model_dump(mode="json") for n in result.not_assessed]),
                 ],
             )
             scan_id = cursor.lastrowid
@@ -219,6 +226,7 @@ class Store:
             complete=bool(row["complete"]),
             findings=findings,
             errors=errors,
+            not_assessed=[NotAssessed(**n) for n in json.loads(row["not_assessed"])],
         )
 
     def latest_scan(

@@ -114,6 +114,8 @@ def test_the_filter_narrows_by_account_region_or_name(http_app, signed, slack_ap
     ("command", "kind", "name"),
     [
         ("/sm-endpoints", FindingKind.UNUSED_ENDPOINT, "ep-quiet"),
+        ("/sm-endpoints", FindingKind.OVERPROVISIONED_ENDPOINT, "ep-oversized"),
+        ("/sm-endpoints", FindingKind.INFERENTIA_CANDIDATE, "ep-gpu"),
         ("/sm-spot", FindingKind.SPOT_ELIGIBLE_TRAINING_JOB, "train-nightly"),
         ("/sm-idle", FindingKind.IDLE_STUDIO_APP, "studio-bob"),
     ],

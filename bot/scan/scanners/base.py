@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.config import Settings
-from bot.models import Finding, FindingKind, ScanError
+from bot.models import Finding, FindingKind, NotAssessed, ScanError
 from bot.scan.pricing import PriceTable
 
 
@@ -64,6 +64,7 @@ class ScanContext:
     now: datetime
     errors: list[ScanError] = field(default_factory=list)
     shared: SharedReads = field(default_factory=SharedReads)
+    not_assessed: list[NotAssessed] = field(default_factory=list)
 
     def report_error(self, operation: str, exc: BaseException, kind: FindingKind | None) -> None:
         """Record a partial failure without failing the scanner."""
@@ -78,6 +79,12 @@ class ScanContext:
                 code=error_code(exc),
                 kind=kind,
             )
+        )
+
+    def note_not_assessed(self, name: str, reason: str) -> None:
+        """A resource looked at but not judged (the scan's totals count it, with the reason)."""
+        self.not_assessed.append(
+            NotAssessed(account_id=self.account_id, region=self.region, name=name, reason=reason)
         )
 
     def is_protected(self, tags: dict[str, str]) -> bool:

@@ -23,23 +23,24 @@ from bot.config import Settings
 from bot.models import FindingKind
 from bot.scan.instance_specs import InstanceSpec, family_of, same_family
 from bot.scan.pricing import HOURS_PER_MONTH, PriceTable
-from bot.scan.scanners.hosting_fleet import HostedVariant, HostingFleet
+from bot.scan.scanners.hosting_fleet import MULTI_MODEL_FRAMEWORKS, HostedVariant, HostingFleet
 
 K = FindingKind
 EPSILON = 1e-9  # 2 × 0.3 / 0.6 is 1.0000000000000002 in floating point: never round that up
 SERVERLESS_MEMORY_GB = (1, 2, 3, 4, 5, 6)
 SERVERLESS_MAX_CONCURRENCY = 200  # per endpoint (AWS serverless inference quotas)
-SERVERLESS_PRICE_KEY = "memory-gb-second"  # prices[region]["serverless"][…], USD per GB-second
+
+def serverless_price_key(memory_gb: int) -> str:
+    """prices[region]["serverless"][key]: USD per second of compute at that memory size, as the
+    Price List API's usage types `ServerlessInf:Mem-4GB` name them (bot.scan.price_parsing)."""
+    return f"Mem-{memory_gb}GB"
+
 MICROSECONDS = 1_000_000  # ModelLatency is reported in microseconds
 MULTI_MODEL_MIN_MEMBERS = 3
 MULTI_MODEL_MAX_UTILISATION = 0.3
 INFERENTIA_MIN_SAVING_FRACTION = 0.3
 INFERENTIA_FROM_FAMILIES = ("g4dn", "g5", "p3")
 INFERENTIA_FAMILY = "inf2"
-# Frameworks whose SageMaker containers serve multi-model endpoints (AWS docs, "Supported
-# algorithms, frameworks, and instances for multi-model endpoints"), matched in the image name.
-MULTI_MODEL_FRAMEWORKS = ("xgboost", "scikit-learn", "sklearn", "pytorch", "tensorflow", "mxnet",
-                          "tritonserver")
 DOCS = {
     K.SERVERLESS_CANDIDATE: "https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html",
     K.MULTI_MODEL_CANDIDATE: "https://docs.aws.amazon.com/sagemaker/latest/dg/multi-model-endpoints.html",
@@ -244,17 +245,25 @@ def without_autoscaling(p: Profile, settings: Settings) -> Advice | None:
     )
 
 
-def serverless(p: Profile, settings: Settings, gb_second_usd: float | None) -> Advice | None:
-    """CPU variants whose memory fits 1–6 GB and whose traffic would cost ≤ half on serverless."""
-    if p.spec.gpus or p.peak_memory_pct is None or p.latency_seconds is None or gb_second_usd is None:
+def serverless(
+    p: Profile, settings: Settings, second_usd: Callable[[int], float | None]
+) -> Advice | None:
+    """CPU variants whose memory fits 1–6 GB and whose traffic would cost ≤ half on serverless.
+
+    `second_usd(memory_gb)` is the region's price per second of compute at that memory size; the
+    price list bills each memory size at its own rate (which is memory × a per-GB-second rate)."""
+    if p.spec.gpus or p.peak_memory_pct is None or p.latency_seconds is None:
         return None
     needed_gb = p.peak_memory_pct / 100 * p.spec.memory_gib
     memory_gb = next((size for size in SERVERLESS_MEMORY_GB if needed_gb <= size + EPSILON), None)
     if memory_gb is None:
         return None
+    usd_per_second = second_usd(memory_gb)
+    if usd_per_second is None:
+        return None
     hours = len(p.invocations) or 1
     mean_hourly = sum(p.invocations) / hours
-    monthly = mean_hourly * HOURS_PER_MONTH * p.latency_seconds * memory_gb * gb_second_usd
+    monthly = mean_hourly * HOURS_PER_MONTH * p.latency_seconds * usd_per_second
     concurrency = p.peak_invocations / 3600 * p.latency_seconds
     if monthly > p.cost_usd / 2 or concurrency > SERVERLESS_MAX_CONCURRENCY:
         return None
@@ -267,7 +276,8 @@ def serverless(p: Profile, settings: Settings, gb_second_usd: float | None) -> A
         serverless_estimate={
             "memory_gb": memory_gb, "memory_needed_gb": round(needed_gb, 2),
             "mean_hourly_invocations": round(mean_hourly, 2),
-            "duration_seconds": round(p.latency_seconds, 4), "usd_per_gb_second": gb_second_usd,
+            "duration_seconds": round(p.latency_seconds, 4), "usd_per_second": usd_per_second,
+            "usd_per_gb_second": round(usd_per_second / memory_gb, 9),
             "peak_concurrency": round(concurrency, 2), "monthly_usd": round(monthly, 2),
         },
         warning="cold starts: the first request after an idle spell waits for a container to start",
@@ -335,7 +345,9 @@ def multi_model_groups(profiles: list[Profile], settings: Settings) -> list[Advi
             f" {MULTI_MODEL_MAX_UTILISATION:.0%}; one multi-model endpoint on {k} instance(s)"
             f" could serve them all.",
             {
-                "image": image, "instance_type": instance_type, "consolidated_instances": k,
+                "image": image, "instance_type": instance_type, "consolidated_instances": k, "n_prime": k,
+                # every member's invocations cover the same hours of the window
+                "hourly_profile": traffic_summary([sum(h) for h in zip(*(m.invocations for m in members), strict=True)]),
                 "instances_now": instances, "target_utilisation": t,
                 "members": [
                     {"endpoint": m.variant.endpoint, "variant": m.variant.variant,
@@ -362,7 +374,9 @@ def advise(
     def price(instance_type: str) -> float | None:
         return prices.hourly_usd(region, "hosting", instance_type)
 
-    gb_second = prices.hourly_usd(region, "serverless", SERVERLESS_PRICE_KEY)
+    def serverless_second(memory_gb: int) -> float | None:
+        return prices.hourly_usd(region, "serverless", serverless_price_key(memory_gb))
+
     not_assessed = dict(fleet.not_assessed)
     profiles: list[Profile] = []
     for v in fleet.variants:
@@ -372,7 +386,8 @@ def advise(
             continue
         p = profile_of(fleet, v, spec, hourly)
         if p is None:
-            not_assessed.setdefault(v.endpoint, "no utilisation data in the window")
+            days = settings.rightsize_lookback_days
+            not_assessed.setdefault(v.endpoint, f"no utilisation metrics in {days} days")
             continue
         profiles.append(p)
 
@@ -382,7 +397,7 @@ def advise(
             a for a in (
                 fewer_instances(p, settings) or smaller_size(p, settings, specs, price),
                 without_autoscaling(p, settings),
-                serverless(p, settings, gb_second),
+                serverless(p, settings, serverless_second),
                 inferentia(p, settings, specs, price),
             ) if a is not None and a.saving_usd > 0
         ]

@@ -43,8 +43,12 @@ def hosting_findings(
     ctx: ScanContext, kind: FindingKind, fleet: HostingFleet, specs: dict[str, InstanceSpec]
 ) -> list[Finding]:
     """Pure: the findings of `kind` among the fleet's recommendations, one per endpoint (an
-    endpoint's variants share one resource key; the biggest saving speaks for it)."""
+    endpoint's variants share one resource key; the biggest saving speaks for it). Endpoints the
+    advice could not judge are noted in `ctx.not_assessed` (data, not I/O; the fan-out keeps
+    one note per endpoint whichever hosting kinds ran)."""
     advice = advise(fleet, specs, ctx.prices, ctx.region, ctx.settings)
+    for name, reason in sorted(advice.not_assessed.items()):
+        ctx.note_not_assessed(name, reason)
     by_name: dict[str, Finding] = {}
     for a in advice.recommendations:
         if a.kind is not kind:

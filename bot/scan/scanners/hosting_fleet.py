@@ -1,12 +1,15 @@
 """The reads the five hosting kinds share: endpoints, their configs and models, autoscaling
 targets and hourly metrics — made once per account-region per scan (`ctx.shared`), whichever
-kind asks first.
+kind asks first. The Search listing and the endpoint configs are shared with the idle-endpoint
+kinds too (`endpoint_reads`): a full scan searches the endpoints once, not twice.
 
 Request plan per account-region (E endpoints in service, C distinct configs, M distinct models,
 V instance-based variants, Q ≈ 4 queries per CPU variant and 6 per GPU variant):
   Search(Endpoint) pages              ⌈E/100⌉ — variants' live counts, LastModifiedTime, tags
   DescribeEndpointConfig              C — instance type, model, async or not
-  DescribeModel                       M — the container image (framework, multi-model support)
+  DescribeModel                       ≤ M — only models whose variant's Search record has no
+                                      `DeployedImages`, or one framework container (is it already
+                                      in MultiModel mode?); the image otherwise comes from Search
   DescribeScalableTargets pages       ⌈targets/50⌉ — which variants autoscale already
   GetMetricData                       ⌈Q/300⌉ over 14 days of hourly data (+ NextToken pages)
 Endpoints changed inside the window are not read past Search: their metrics describe a
@@ -27,7 +30,7 @@ from bot.aws.session import error_code
 from bot.scan.instance_specs import InstanceSpec, load_instance_specs
 from bot.scan.scanners.base import ScanContext, tags_to_dict
 from bot.scan.scanners.endpoint_capacity import instance_count
-from bot.scan.scanners.unused_endpoints import get_endpoints
+from bot.scan.scanners.endpoint_reads import shared_endpoint_config, shared_endpoints
 
 PERMISSIONS: list[str] = [
     "sagemaker:Search",
@@ -37,6 +40,10 @@ PERMISSIONS: list[str] = [
     "cloudwatch:GetMetricData",
 ]
 READERS = 4
+# Frameworks whose SageMaker containers serve multi-model endpoints (AWS docs, "Supported
+# algorithms, frameworks, and instances for multi-model endpoints"), matched in the image name.
+MULTI_MODEL_FRAMEWORKS = ("xgboost", "scikit-learn", "sklearn", "pytorch", "tensorflow", "mxnet",
+                          "tritonserver")
 NOT_FOUND = "ValidationException"  # how SageMaker says "Could not find endpoint configuration/model"
 
 
@@ -114,6 +121,41 @@ def model_image(model: dict[str, Any]) -> tuple[str | None, bool]:
     return first.get("Image"), single
 
 
+def unhosted_reason(live: list[dict[str, Any]], config_variants: dict[str, dict[str, Any]]) -> str:
+    """Why an endpoint has no instance-based variant to advise on."""
+    serverless = any(
+        v.get("CurrentServerlessConfig") or v.get("DesiredServerlessConfig")
+        or config_variants.get(v["VariantName"], {}).get("ServerlessConfig")
+        for v in live
+    )
+    if serverless:
+        return "serverless variant"
+    return "no instances running" if live else "no production variants"
+
+
+def deployed_image(variant: dict[str, Any]) -> tuple[str | None, bool]:
+    """(image, single container?) from the `DeployedImages` that Search's endpoint records carry
+    per variant (one per container); (None, False) when absent (moto omits them). SpecifiedImage
+    is the path given when the model was created, ResolvedImage its digest form
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DeployedImage.html)."""
+    images = variant.get("DeployedImages") or []
+    if not images:
+        return None, False
+    first = images[0]
+    return first.get("SpecifiedImage") or first.get("ResolvedImage"), len(images) == 1
+
+
+def needs_model(variant: dict[str, Any]) -> bool:
+    """Whether DescribeModel must be read for this live variant. Search's `DeployedImages` already
+    name the image, so only two cases need the model: no DeployedImages at all, and one container
+    of a framework that multi-model endpoints serve — whether it already runs in `MultiModel`
+    mode is said only by the model (a variant that could never join a group needs no answer)."""
+    image, single = deployed_image(variant)
+    if image is None:
+        return True
+    return single and any(f in image.lower() for f in MULTI_MODEL_FRAMEWORKS)
+
+
 def last_modified(endpoint: dict[str, Any]) -> datetime:
     return endpoint.get("LastModifiedTime") or endpoint["CreationTime"]
 
@@ -123,29 +165,20 @@ def read_hosting_fleet(ctx: ScanContext, specs: dict[str, InstanceSpec] | None =
     start, end = hm.hourly_window(ctx.now, ctx.settings.rightsize_lookback_days)
     not_assessed: dict[str, str] = {}
     endpoints = []
-    for e in get_endpoints(ctx):
+    for e in shared_endpoints(ctx):
         if last_modified(e) > start:
             not_assessed[e["EndpointName"]] = (
-                f"changed inside the {ctx.settings.rightsize_lookback_days}-day window"
+                f"changed within the {ctx.settings.rightsize_lookback_days}-day window"
             )
         else:
             endpoints.append(e)
     sm = ctx.clients("sagemaker")
     configs = _describe_each(
         ctx, {e["EndpointConfigName"] for e in endpoints if e.get("EndpointConfigName")},
-        lambda n: sm.describe_endpoint_config(EndpointConfigName=n), "DescribeEndpointConfig", None,
-    )
-    model_names = {
-        v["ModelName"]
-        for c in configs.values()
-        for v in c.get("ProductionVariants") or []
-        if v.get("ModelName")
-    }
-    models = _describe_each(
-        ctx, model_names, lambda n: sm.describe_model(ModelName=n), "DescribeModel", None
+        lambda n: shared_endpoint_config(ctx, n), "DescribeEndpointConfig", None,
     )
     scaled = scalable_variants(ctx.clients("application-autoscaling")) if endpoints else {}
-    variants: list[HostedVariant] = []
+    hosted: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any], int]] = []  # endpoint, live, config variant, count
     for e in endpoints:
         name = e["EndpointName"]
         config = configs.get(e.get("EndpointConfigName", ""))
@@ -157,22 +190,33 @@ def read_hosting_fleet(ctx: ScanContext, specs: dict[str, InstanceSpec] | None =
             continue
         by_variant = {v["VariantName"]: v for v in config.get("ProductionVariants") or []}
         live = e.get("ProductionVariants") or []
+        before = len(hosted)
         for v in live:
             cv = by_variant.get(v["VariantName"], {})
             count = instance_count(v, cv)
-            if not count or not cv.get("InstanceType"):
-                continue  # serverless or scaled to zero: nothing billed by the instance-hour
-            image, single = model_image(models.get(cv.get("ModelName", ""), {}))
-            variants.append(
-                HostedVariant(
-                    endpoint=name, endpoint_arn=e["EndpointArn"], variant=v["VariantName"],
-                    config_name=e["EndpointConfigName"], instance_type=cv["InstanceType"],
-                    instance_count=count, image=image, single_model=single,
-                    variants_in_endpoint=len(live), last_modified=last_modified(e),
-                    autoscaling=scaled.get((name, v["VariantName"])),
-                    tags=tags_to_dict(e.get("Tags")),
-                )
+            if count and cv.get("InstanceType"):  # else serverless or scaled to zero
+                hosted.append((e, v, cv, count))
+        if len(hosted) == before:
+            not_assessed[name] = unhosted_reason(live, by_variant)
+    models = _describe_each(
+        ctx, {cv["ModelName"] for _, v, cv, _ in hosted if cv.get("ModelName") and needs_model(v)},
+        lambda n: sm.describe_model(ModelName=n), "DescribeModel", None,
+    )
+    variants: list[HostedVariant] = []
+    for e, v, cv, count in hosted:
+        name = e["EndpointName"]
+        model = models.get(cv.get("ModelName", ""))
+        image, single = model_image(model) if model is not None else deployed_image(v)
+        variants.append(
+            HostedVariant(
+                endpoint=name, endpoint_arn=e["EndpointArn"], variant=v["VariantName"],
+                config_name=e["EndpointConfigName"], instance_type=cv["InstanceType"],
+                instance_count=count, image=image, single_model=single,
+                variants_in_endpoint=len(e.get("ProductionVariants") or []),
+                last_modified=last_modified(e), autoscaling=scaled.get((name, v["VariantName"])),
+                tags=tags_to_dict(e.get("Tags")),
             )
+        )
     queries = [
         q
         for v in variants

@@ -59,6 +59,7 @@ from bot.scan.scanners.endpoint_capacity import (
     priced_capacity,
 )
 from bot.scan.scanners.endpoint_findings import capacity_finding
+from bot.scan.scanners.endpoint_reads import shared_endpoint_config, shared_endpoints
 from bot.scan.weekly_traffic import WEEK_HOURS, WeeklyShape, weekly_shape, window_start
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,6 @@ PERMISSIONS: list[str] = [
     "cloudwatch:ListMetrics",
     "cloudwatch:GetMetricData",
 ]
-PAGE_SIZE = 100  # the API maximum; AWS's default for endpoints is 10
 CONFIG_NOT_FOUND = "ValidationException"  # how SageMaker says "Could not find endpoint configuration"
 CONFIG_READERS = 4
 
@@ -80,15 +80,9 @@ CONFIG_READERS = 4
 
 
 def get_endpoints(ctx: ScanContext) -> list[dict[str, Any]]:
-    """Full InService endpoint records, 100 a call, with variants and tags."""
-    pages = ctx.clients("sagemaker").get_paginator("search").paginate(
-        Resource="Endpoint",
-        SearchExpression={
-            "Filters": [{"Name": "EndpointStatus", "Operator": "Equals", "Value": "InService"}]
-        },
-        MaxResults=PAGE_SIZE,
-    )
-    return [r["Endpoint"] for page in pages for r in page.get("Results", []) if "Endpoint" in r]
+    """Full InService endpoint records, 100 a call, with variants and tags (one Search per
+    account-region, shared with the hosting kinds)."""
+    return shared_endpoints(ctx)
 
 
 def get_invocations(
@@ -135,7 +129,7 @@ def get_endpoint_configs(ctx: ScanContext, names: set[str]) -> tuple[dict[str, d
 
     def read(name: str) -> tuple[str, dict[str, Any] | None, Exception | None]:
         try:
-            return name, sm.describe_endpoint_config(EndpointConfigName=name), None
+            return name, shared_endpoint_config(ctx, name), None
         except sm.exceptions.ClientError as exc:
             if error_code(exc) != CONFIG_NOT_FOUND:
                 raise

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from bot.models import Finding, FindingKind, ResourceType, ScanError, ScanResult
+from bot.models import Finding, FindingKind, NotAssessed, ResourceType, ScanError, ScanResult
 from bot.storage.store import Store
 
 
@@ -36,6 +36,14 @@ def test_a_saved_scan_loads_back_identical(fresh_store, now):
     assert loaded.findings == result.findings
     assert loaded.errors == result.errors
     assert loaded.totals.est_monthly_savings_usd == 36.5
+
+
+def test_endpoints_not_assessed_load_back_with_the_scan(fresh_store, now):
+    skipped = NotAssessed(account_id="123456789012", region="us-east-1", name="ep-new", reason="changed within the 14-day window")
+    saved = fresh_store.save_scan(ScanResult(generated_at=now, not_assessed=[skipped]))
+    loaded = fresh_store.load_scan(saved.scan_id)
+    assert loaded.not_assessed == [skipped]
+    assert loaded.totals.not_assessed_reasons == {"changed within the 14-day window": 1}
 
 
 def test_previous_savings_is_the_scan_before(fresh_store, now):

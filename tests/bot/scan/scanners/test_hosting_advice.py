@@ -8,7 +8,7 @@ import pytest
 from bot.models import FindingKind as K
 from bot.scan.instance_specs import load_instance_specs
 from bot.scan.pricing import PriceTable, load_prices
-from bot.scan.scanners.hosting_advice import SERVERLESS_PRICE_KEY, advise
+from bot.scan.scanners.hosting_advice import SERVERLESS_MEMORY_GB, advise, serverless_price_key
 from bot.scan.scanners.hosting_findings import hosting_findings
 
 from .hosting_fixtures import HOURS, PYTORCH_GPU, flat, fleet_of, metrics_for, variant
@@ -17,10 +17,13 @@ SPECS = load_instance_specs()
 M5_XL = 0.23  # us-east-1 hosting, bundled table
 
 
-def with_serverless_price(usd_per_gb_second: float = 0.00002) -> PriceTable:
+def with_serverless_price(usd_per_gb_second: float | None = 0.00002) -> PriceTable:
+    """The bundled table with us-east-1's serverless rates replaced (None: no serverless prices)."""
     table = load_prices()
     prices = {r: dict(c) for r, c in table.prices.items()}
-    prices["us-east-1"] = {**prices["us-east-1"], "serverless": {SERVERLESS_PRICE_KEY: usd_per_gb_second}}
+    rate = usd_per_gb_second or 0.0
+    per_size = {serverless_price_key(gb): gb * rate for gb in SERVERLESS_MEMORY_GB} if rate else {}
+    prices["us-east-1"] = {**prices["us-east-1"], "serverless": per_size}
     return PriceTable(prices=prices, source=table.source, generated_at=table.generated_at)
 
 
@@ -102,7 +105,7 @@ def test_no_utilisation_data_means_not_assessed(settings):
     v = variant("ep", "ml.m5.xlarge", 4)
     result = run(settings, (v, metrics_for(v, invocations=flat(10))))
     assert result.recommendations == []
-    assert result.not_assessed == {"ep": "no utilisation data in the window"}
+    assert result.not_assessed == {"ep": "no utilisation metrics in 14 days"}
 
 
 def test_an_unknown_instance_type_is_not_assessed(settings):
@@ -183,7 +186,28 @@ def test_more_than_six_gigabytes_is_not_a_serverless_candidate(settings):
 def test_without_a_serverless_price_there_is_no_serverless_advice(settings):
     v = variant("ep", "ml.m5.xlarge", 1, image="own:1")
     m = metrics_for(v, cpu=300.0, memory=10.0, invocations=flat(36.0), latency_us=200_000)
-    assert run(settings, (v, m)).recommendations == []
+    assert run(settings, (v, m), prices=with_serverless_price(None)).recommendations == []
+
+
+def test_the_bundled_price_table_prices_a_serverless_candidate(settings):
+    # The table as shipped (ServerlessInf:Mem-2GB, per second), not a hand-made one.
+    v = variant("ep", "ml.m5.xlarge", 1, image="own:1")
+    m = metrics_for(v, cpu=300.0, memory=10.0, invocations=flat(36.0), latency_us=200_000)
+    a = only(run(settings, (v, m), prices=load_prices()))
+    assert a.kind is K.SERVERLESS_CANDIDATE
+    per_second = load_prices().prices["us-east-1"]["serverless"]["Mem-2GB"]
+    assert a.evidence["serverless_estimate"]["usd_per_second"] == per_second
+    assert a.evidence["serverless_estimate"]["monthly_usd"] == round(36 * 730 * 0.2 * per_second, 2)
+
+
+def test_the_serverless_price_is_the_one_for_the_memory_size_needed(settings):
+    # 45 % of 8 GiB (m5.large) is 3.6 GB → the 4 GB rate, not the 1 GB one scaled.
+    table = with_serverless_price()
+    table.prices["us-east-1"]["serverless"]["Mem-4GB"] = 0.00005
+    v = variant("ep", "ml.m5.large", 1, image="own:1")
+    m = metrics_for(v, cpu=150.0, memory=45.0, invocations=flat(36.0), latency_us=200_000)
+    estimate = only(run(settings, (v, m), prices=table), K.SERVERLESS_CANDIDATE).evidence["serverless_estimate"]
+    assert (estimate["memory_gb"], estimate["usd_per_second"]) == (4, 0.00005)
 
 
 # --- multi-model-candidate ---------------------------------------------------------------------
@@ -201,6 +225,16 @@ def test_three_quiet_endpoints_on_one_image_and_type_become_one_group(settings):
     assert a.saving_usd == round(4 * M5_XL * 730, 2)
     assert [m["endpoint"] for m in a.evidence["members"]] == ["a", "b", "c"]
     assert [r.kind for r in result.recommendations] == [K.MULTI_MODEL_CANDIDATE]
+
+
+def test_a_group_carries_its_combined_hourly_profile(settings):
+    pairs = []
+    for name, per_hour in (("a", 10.0), ("b", 20.0), ("c", 30.0)):
+        v = variant(name, "ml.m5.xlarge", 2)
+        pairs.append((v, metrics_for(v, cpu=40.0, memory=20.0, invocations=flat(per_hour))))
+    a = only(run(settings, *pairs), K.MULTI_MODEL_CANDIDATE)
+    assert a.evidence["hourly_profile"]["max"] == 60.0
+    assert a.evidence["n_prime"] == a.evidence["consolidated_instances"] == 2
 
 
 def test_two_endpoints_are_not_a_group(settings):

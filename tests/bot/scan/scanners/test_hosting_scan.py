@@ -83,9 +83,68 @@ def test_five_kinds_read_the_fleet_once_with_batched_metrics(hosting_fleet, moto
     scan(client_factory, settings, now)
     calls = Counter(r.operation for r in recorder.stop())
     # 5 endpoints old enough with instances (ep-serverless has none): 4 + 4 + 6 + 4 + 4 queries
-    # fit one GetMetricData call; each distinct config and model is described once.
+    # fit one GetMetricData call; each distinct config is described once, and the model of each
+    # instance-based variant (not ep-serverless's: nothing to advise on there).
     assert calls["Search"] == 1
     assert calls["GetMetricData"] == 1
     assert calls["DescribeScalableTargets"] == 1
     assert calls["DescribeEndpointConfig"] == 6
-    assert calls["DescribeModel"] == 6
+    assert calls["DescribeModel"] == 5
+
+
+def test_endpoints_the_advice_cannot_judge_are_counted_with_their_reason(hosting_fleet, client_factory, settings, now):
+    result = scan(client_factory, settings, now)
+    reasons = {n.name: n.reason for n in result.not_assessed}
+    assert reasons == {
+        "ep-changed": "changed within the 14-day window",
+        "ep-no-data": "no utilisation metrics in 14 days",
+        "ep-serverless": "serverless variant",
+    }
+    assert result.totals.not_assessed == 3
+    assert result.totals.not_assessed_reasons == {
+        "changed within the 14-day window": 1, "no utilisation metrics in 14 days": 1, "serverless variant": 1,
+    }
+
+
+def test_not_assessed_endpoints_are_in_the_json_document(hosting_fleet, client_factory, settings, now):
+    document = scan(client_factory, settings, now, kinds=[K.SERVERLESS_CANDIDATE]).to_json_dict()
+    assert {"account_id": "123456789012", "region": "us-east-1", "name": "ep-serverless",
+            "reason": "serverless variant"} in document["not_assessed"]
+    assert document["totals"]["not_assessed"] == 3
+
+
+ENDPOINT_KINDS = [*HOSTING, K.UNUSED_ENDPOINT, K.INTERMITTENT_ENDPOINT, K.ORPHANED_ENDPOINT, K.IDLE_ASYNC_ENDPOINT]
+
+
+def test_idle_and_hosting_kinds_search_the_endpoints_once(hosting_fleet, moto_server, client_factory, settings, now):
+    recorder = MotoRecorder(moto_server)
+    recorder.start()
+    result = scan(client_factory, settings, now, kinds=ENDPOINT_KINDS)
+    calls = Counter(r.operation for r in recorder.stop())
+    assert result.errors == []
+    assert calls["Search"] == 1
+
+
+def test_a_config_both_idle_and_hosting_kinds_need_is_described_once(hosting_fleet, moto_server, client_factory, settings, now):
+    recorder = MotoRecorder(moto_server)
+    recorder.start()
+    result = scan(client_factory, settings, now, kinds=ENDPOINT_KINDS)
+    described = Counter(
+        r.params.get("EndpointConfigName") for r in recorder.stop() if r.operation == "DescribeEndpointConfig"
+    )
+    assert "ep-no-data" in {f.name for f in result.findings if f.kind is K.UNUSED_ENDPOINT}
+    assert described["ep-no-data-config"] == 1
+
+
+def test_deployed_images_in_search_spare_the_describe_model_of_custom_images(fleet, moto_server, client_factory, settings, now):
+    old = now - timedelta(days=30)
+    fleet.endpoint("ep-custom", created=old, image="own/model:1")
+    fleet.deployed_images("ep-custom", "own/model:1")
+    fleet.endpoint("ep-sklearn", created=old, image="683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3")
+    fleet.deployed_images("ep-sklearn", "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3")
+    recorder = MotoRecorder(moto_server)
+    recorder.start()
+    scan(client_factory, settings, now)
+    described = [r.params.get("ModelName") for r in recorder.stop() if r.operation == "DescribeModel"]
+    # The scikit-learn container may already run in MultiModel mode: only its model says so.
+    assert described == ["ep-sklearn-model"]
