@@ -5,7 +5,6 @@ one RegisterScalableTarget and one PutScalingPolicy."""
 from __future__ import annotations
 
 import json
-import os
 import time
 from datetime import UTC, datetime
 
@@ -19,23 +18,15 @@ from bot.demo.moto_fleet import MotoFleet
 from bot.models import FindingKind, ScanResult
 from bot.storage.store import Store
 from reports.ids import ActionId
-from tests.e2e import test_run_http
 from tests.fakes.findings import finding
-from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET
 
 APPROVER, REQUESTER, CHANNEL = "UAPPROVER1", "UREQUESTER", "C0COSTS"
-running_bot = test_run_http.running_bot
 
 
 @pytest.fixture
-def bot_env(moto_server, slack_api, tmp_path):
-    env = dict(os.environ)
-    env.update(
-        SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=slack_api.api_url, SMBOT_DB_PATH=str(tmp_path / "e2e.db"),
-        SMBOT_REGIONS="us-east-1", SMBOT_APPROVERS=APPROVER,
-    )
-    return env
+def bot_env(bot_env):
+    bot_env["SMBOT_APPROVERS"] = APPROVER
+    return bot_env
 
 
 @pytest.fixture
