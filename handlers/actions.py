@@ -15,7 +15,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.actions import executor, fix_steps, pending_fixes, request_params
-from bot.actions.issued import key_refusal, refuse
+from bot.actions.issued import key_refusal, refuse, weak_evidence_refusal
 from bot.actions.messages import RequestMessages
 from bot.actions.models import ActionKind, ActionRequest, DecisionCode, ResourceKey, Vote
 from bot.aws.actions import ACTIONS_BY_BUTTON, RESTART_VERBS
@@ -65,7 +65,10 @@ def register(app: App, services: Services) -> None:
             messages.ephemeral(client, channel, user, f"The bot cannot {verb} a {escape(key.resource_type)}.")
             return
         finding = requests.latest_finding(value)
-        refusal = key_refusal(services.settings, key, finding)
+        refusal = key_refusal(services.settings, key, finding) or weak_evidence_refusal(
+            finding, destructive=verb in ("stop", "delete"),
+            on_request=bool((body.get("container") or {}).get("is_ephemeral")),
+        )
         if refusal:
             refuse(services, user, CLICK_REFUSED, refusal, value)
             messages.ephemeral(client, channel, user, f":no_entry_sign: {escape(refusal)}")

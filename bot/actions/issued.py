@@ -22,7 +22,7 @@ from sqlite_utils import Database, Migrations
 from bot.actions.models import ResourceKey
 from bot.actions.store import RequestStore, iso
 from bot.config import Settings
-from bot.models import Finding
+from bot.models import Finding, SavingsBasis
 from bot.services import Services
 from bot.storage.migrations import register
 from bot.storage.store import Store
@@ -53,6 +53,20 @@ def key_refusal(settings: Settings, key: ResourceKey, finding: Finding | None) -
     if finding is None:
         return "The bot has not reported that resource, so it will not act on it: use a button from a digest or an answer."
     return None
+
+
+def weak_evidence_refusal(finding: Finding | None, destructive: bool, on_request: bool) -> str | None:
+    """Why a Stop/Delete on a finding whose evidence is too weak to count is not honoured from a
+    channel message (a digest, or one posted before such buttons were left out of it). The same
+    button in an answer the clicker asked for (ephemeral, whose confirm warned first) is. Pure."""
+    if finding is None or not destructive or on_request:
+        return None
+    if finding.savings_basis != SavingsBasis.WEAK_EVIDENCE:
+        return None
+    return (
+        f"The evidence that {finding.name} is idle is weak, so it is not acted on from a channel"
+        " message: ask for it with /sm-idle, whose button warns you first."
+    )
 
 
 def refuse(services: Services, user: str, event: str, reason: str, resource_key: str | None = None) -> str:

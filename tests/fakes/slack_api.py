@@ -362,16 +362,18 @@ class SignedRequests:
         channel: str = "C0TEST",
         block_id: str = "block",
         response_url: str | None = None,
+        ephemeral: bool = False,
         **sign: Any,
     ) -> SignedRequest:
-        """A button click on a channel message (`message` = the clicked message, e.g. as posted)."""
+        """A button click on a channel message (`message` = the clicked message, e.g. as posted),
+        or with `ephemeral` on an answer only the clicker sees (a slash command's)."""
         message = message or {"type": "message", "ts": "1700000001.000001", "text": "", "blocks": []}
         payload = self._envelope("block_actions", user) | {
             "container": {
                 "type": "message",
                 "message_ts": message.get("ts"),
                 "channel_id": channel,
-                "is_ephemeral": False,
+                "is_ephemeral": ephemeral,
             },
             "channel": {"id": channel, "name": "ml-costs"},
             "message": message,
