@@ -25,6 +25,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.actions.messages import install_request_jobs
 from bot.actions.pending_fixes import install_pending_jobs
+from bot.clock import fire_time_text
 from bot.cron import parse_cron
 from bot.digest.delivery import install_digest_delivery_job, pending_since
 from bot.digest.job import run_digest_job
@@ -120,9 +121,7 @@ def next_run_lines(jobs: Sequence[Any], tz: ZoneInfo) -> list[tuple[int, str]]:
 
     for job in sorted(jobs, key=soonest_first):
         level = logging.DEBUG if isinstance(job.trigger, IntervalTrigger) else logging.INFO
-        when = job.next_run_time
-        text = f"{when.astimezone(tz):%a %d %b %Y %H:%M %Z}" if when is not None else "paused"
-        lines.append((level, f"next run of {job.name}: {text}"))
+        lines.append((level, f"next run of {job.name}: {fire_time_text(job.next_run_time, tz)}"))
     return lines
 
 

@@ -25,6 +25,7 @@ from apscheduler.schedulers.base import BaseScheduler
 
 from bot.actions import executor
 from bot.actions.models import ActionKind
+from bot.clock import fire_time_text
 from bot.schedules.rules import MISFIRE_GRACE_SECONDS, Action, DueFiring, due_firing, triggers
 from bot.schedules.store import (
     ScheduleRecord,
@@ -147,18 +148,22 @@ def sync_jobs(scheduler: BaseScheduler, services: Services) -> dict[str, int]:
     removed = 0
     for job_id in existing - set(wanted):
         scheduler.remove_job(job_id)
+        logger.info("%s: no longer scheduled", job_id)
         removed += 1
     added = 0
     for job_id in set(wanted) - existing:
         record, plan = wanted[job_id]
         if plan.action is Action.DELETE and record.rule.delete_at and record.rule.delete_at <= now:
             continue  # a one-off whose time has passed is only ever caught up below
-        scheduler.add_job(
+        job = scheduler.add_job(
             run_due, plan.trigger, args=(services, record.id), id=job_id,
             name=f"schedule #{record.id} {plan.action} {record.name}",
             misfire_grace_time=plan.misfire_grace_time, coalesce=plan.coalesce,
             max_instances=1, replace_existing=True,
         )
+        if scheduler.running:  # added while the bot runs: say when it fires, as start-up does
+            logger.info("next run of %s: %s", job.name,
+                        fire_time_text(getattr(job, "next_run_time", None), services.settings.tz))
         added += 1
     caught_up = 0
     for record in active:

@@ -8,6 +8,7 @@ AWS calls are counted on the wire with botocore's before-call event.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -328,3 +329,20 @@ def test_a_0230_job_firing_twice_when_clocks_go_back_acts_once(
     assert (first.fired, first.code) == (True, "done")
     assert (second.fired, second.planned) == (False, first.planned)
     assert aws_calls["StopNotebookInstance"] == 1
+
+
+def test_a_schedule_added_while_the_bot_runs_logs_when_it_fires(timed: Services, caplog) -> None:
+    scheduler = BackgroundScheduler(timezone=UTC)
+    scheduler.start(paused=True)  # running, so jobs get a next run time; nothing fires
+    try:
+        record = schedule(timed, weekdays_preset("Europe/Berlin"))
+        with caplog.at_level(logging.INFO, logger="bot.schedules.jobs"):
+            sync_jobs(scheduler, timed)
+    finally:
+        scheduler.shutdown(wait=False)
+    lines = sorted(r.getMessage() for r in caplog.records if r.getMessage().startswith("next run of"))
+    assert len(lines) == 2
+    assert all(f"schedule #{record.id} " in line for line in lines)
+    zone = datetime.now(timed.settings.tz).strftime("%Z")
+    assert all(line.endswith(f" {zone}") for line in lines)  # in SMBOT_TIMEZONE, as at start-up
+    assert any(" stop " in line for line in lines) and any(" start " in line for line in lines)
