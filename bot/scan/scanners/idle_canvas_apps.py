@@ -17,26 +17,20 @@ read only for Canvas apps older than the threshold.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from bot.models import Finding, FindingKind, ResourceType, SavingsBasis
+from bot.models import Finding, FindingKind
 from bot.scan.scanners.base import (
     ScanContext,
     age_in_words,
-    get_sagemaker_tags,
-    make_finding,
-    read_tags,
 )
 from bot.scan.scanners.idle_notebooks import hours_between
 from bot.scan.scanners.idle_studio_apps import (
     StudioOpened,
     app_evidence,
-    app_name,
-    get_app_descriptions,
-    get_shared_apps,
-    get_studio_opened,
+    app_finding,
     judge_app,
+    scan_apps,
 )
 
 KIND = FindingKind.IDLE_CANVAS_APP
@@ -89,36 +83,12 @@ def find_idle_canvas_apps(
         else:
             reason = (f"Logged in to Canvas with no activity for {age_in_words(verdict.idle_hours)}"
                       f" (confidence {verdict.confidence})")
-        findings.append(make_finding(
-            ctx,
-            kind=KIND,
-            resource_type=ResourceType.STUDIO_APP,
-            name=app_name(app),
-            arn=app["AppArn"],
-            est_monthly_cost_usd=monthly_usd,
-            est_monthly_savings_usd=monthly_usd,  # logged out, the session-hours stop
-            reason=reason,
-            evidence=evidence,
-            savings_basis=SavingsBasis.WEAK_EVIDENCE if verdict.confidence == "low" else SavingsBasis.MONTHLY,
-            tags=(tags_by_arn or {}).get(app["AppArn"], {}),
-            tags_unreadable=tags_by_arn is None,
+        findings.append(app_finding(
+            ctx, KIND, app, verdict, reason=reason, evidence=evidence, monthly_usd=monthly_usd,
+            instance_type=None, tags_by_arn=tags_by_arn,  # logged out, the session-hours stop
         ))
     return findings
 
 
 def scan(ctx: ScanContext) -> list[Finding]:
-    threshold_hours = ctx.settings.canvas_idle_hours
-    sagemaker = ctx.clients("sagemaker")
-    candidates = find_candidates(get_shared_apps(ctx), ctx.now, threshold_hours)
-    if not candidates:
-        return []
-    described = get_app_descriptions(sagemaker, candidates)
-    if not described:
-        return []
-    opened = get_studio_opened(ctx, described, ctx.now - timedelta(hours=threshold_hours))
-    idle = [app for app in described if judge_app(app, opened[app["AppArn"]], ctx.now, threshold_hours)]
-    if not idle:
-        return []
-    arns = [app["AppArn"] for app in idle]
-    tags = read_tags(ctx, "ListTags", KIND, lambda: get_sagemaker_tags(sagemaker, arns))
-    return find_idle_canvas_apps(ctx, idle, opened, tags)
+    return scan_apps(ctx, KIND, ctx.settings.canvas_idle_hours, find_candidates, find_idle_canvas_apps)

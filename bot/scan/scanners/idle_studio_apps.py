@@ -23,6 +23,7 @@ Canvas scanner (`ctx.shared`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -308,34 +309,52 @@ def find_idle_apps(
         else:
             reason = (f"No user activity for {age_in_words(verdict.idle_hours)} "
                       f"(confidence {verdict.confidence})")
-        finding = make_finding(
-            ctx,
-            kind=KIND,
-            resource_type=ResourceType.STUDIO_APP,
-            name=app_name(app),
-            arn=app["AppArn"],
-            instance_type=instance_type,
-            est_monthly_cost_usd=monthly_usd,
-            est_monthly_savings_usd=monthly_usd,  # deleting the app stops compute; the space stays
-            reason=reason,
-            evidence=evidence,
-            # Low confidence (a health-check-refreshed timestamp, or its owner opened it lately):
-            # listed, never counted in the headline.
-            savings_basis=SavingsBasis.WEAK_EVIDENCE if verdict.confidence == "low" else SavingsBasis.MONTHLY,
-            tags=(tags_by_arn or {}).get(app["AppArn"], {}),
-            tags_unreadable=tags_by_arn is None,
-        )
-        findings.append(finding)
+        findings.append(app_finding(
+            ctx, KIND, app, verdict, reason=reason, evidence=evidence, monthly_usd=monthly_usd,
+            instance_type=instance_type, tags_by_arn=tags_by_arn,
+        ))
     return findings
+
+
+def app_finding(
+    ctx: ScanContext, kind: FindingKind, app: dict[str, Any], verdict: AppVerdict, *, reason: str,
+    evidence: dict[str, Any], monthly_usd: float | None, instance_type: str | None,
+    tags_by_arn: dict[str, dict[str, str]] | None,
+) -> Finding:
+    """A Studio-domain app's finding (Studio IDE or Canvas): deleting it stops what bills, so the
+    saving is its whole cost. Low confidence (a health-check-refreshed timestamp, or its owner
+    opened Studio lately) is listed, never counted in the headline."""
+    return make_finding(
+        ctx,
+        kind=kind,
+        resource_type=ResourceType.STUDIO_APP,
+        name=app_name(app),
+        arn=app["AppArn"],
+        instance_type=instance_type,
+        est_monthly_cost_usd=monthly_usd,
+        est_monthly_savings_usd=monthly_usd,
+        reason=reason,
+        evidence=evidence,
+        savings_basis=SavingsBasis.WEAK_EVIDENCE if verdict.confidence == "low" else SavingsBasis.MONTHLY,
+        tags=(tags_by_arn or {}).get(app["AppArn"], {}),
+        tags_unreadable=tags_by_arn is None,
+    )
 
 
 # --- glue ------------------------------------------------------------------------------------
 
 
-def scan(ctx: ScanContext) -> list[Finding]:
-    threshold_hours = ctx.settings.studio_idle_hours
+def scan_apps(
+    ctx: ScanContext,
+    kind: FindingKind,
+    threshold_hours: float,
+    candidates_of: Callable[[list[dict[str, Any]], datetime, float], list[dict[str, Any]]],
+    find: Callable[..., list[Finding]],
+) -> list[Finding]:
+    """The shared read path of Studio-domain app kinds: the account-region's ListApps (shared),
+    DescribeApp and the CloudTrail sign-ins for the candidates only, tags for the idle only."""
     sagemaker = ctx.clients("sagemaker")
-    candidates = find_candidates(get_shared_apps(ctx), ctx.now, threshold_hours)
+    candidates = candidates_of(get_shared_apps(ctx), ctx.now, threshold_hours)
     if not candidates:
         return []
     described = get_app_descriptions(sagemaker, candidates)
@@ -349,5 +368,9 @@ def scan(ctx: ScanContext) -> list[Finding]:
     if not idle:
         return []
     arns = [app["AppArn"] for app in idle]
-    tags = read_tags(ctx, "ListTags", KIND, lambda: get_sagemaker_tags(sagemaker, arns))
-    return find_idle_apps(ctx, idle, opened, tags)
+    tags = read_tags(ctx, "ListTags", kind, lambda: get_sagemaker_tags(sagemaker, arns))
+    return find(ctx, idle, opened, tags)
+
+
+def scan(ctx: ScanContext) -> list[Finding]:
+    return scan_apps(ctx, KIND, ctx.settings.studio_idle_hours, find_candidates, find_idle_apps)
