@@ -8,7 +8,6 @@ The suite kills at a fixed sample of instants; SMBOT_FULL_CRASH_SWEEP=1 kills at
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -57,18 +56,9 @@ def env(moto_server: str, tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def recorder(moto_server: str):
-    """Count AWS operations as moto received them, from this process and its children."""
-    requests.post(f"{moto_server}/moto-api/recorder/reset-recording", timeout=10)
-    requests.post(f"{moto_server}/moto-api/recorder/start-recording", timeout=10)
-
-    def count(operation: str) -> int:
-        text = requests.get(f"{moto_server}/moto-api/recorder/download-recording", timeout=10).text
-        targets = [json.loads(line)["headers"].get("X-Amz-Target", "") for line in text.splitlines() if line]
-        return targets.count(f"SageMaker.{operation}")
-
-    yield count
-    requests.post(f"{moto_server}/moto-api/recorder/stop-recording", timeout=10)
+def recorder(moto_recording):
+    """Count SageMaker operations as moto received them, from this process and its children."""
+    return lambda operation: moto_recording(f"SageMaker.{operation}")
 
 
 def services_for(env: dict[str, str]):

@@ -4,12 +4,10 @@ one RegisterScalableTarget and one PutScalingPolicy."""
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import UTC, datetime
 
 import pytest
-import requests
 
 from bot.actions.models import RequestState
 from bot.actions.store import RequestStore
@@ -30,18 +28,9 @@ def bot_env(bot_env):
 
 
 @pytest.fixture
-def autoscaling_calls(moto_server: str):
+def autoscaling_calls(moto_recording):
     """Application Auto Scaling operations as moto received them (from the bot process too)."""
-    requests.post(f"{moto_server}/moto-api/recorder/reset-recording", timeout=10)
-    requests.post(f"{moto_server}/moto-api/recorder/start-recording", timeout=10)
-
-    def count(operation: str) -> int:
-        text = requests.get(f"{moto_server}/moto-api/recorder/download-recording", timeout=10).text
-        targets = [json.loads(line)["headers"].get("X-Amz-Target", "") for line in text.splitlines() if line]
-        return targets.count(f"AnyScaleFrontendService.{operation}")
-
-    yield count
-    requests.post(f"{moto_server}/moto-api/recorder/stop-recording", timeout=10)
+    return lambda operation: moto_recording(f"AnyScaleFrontendService.{operation}")
 
 
 def wait_until(condition, what: str, timeout_seconds: float = 30):
