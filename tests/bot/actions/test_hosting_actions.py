@@ -266,14 +266,20 @@ def test_resize_clones_every_field_and_tag_of_the_config_then_updates_the_endpoi
     )
 
 
+def asked_and_clone_found(aws, new: str) -> None:
+    """The endpoint read at request time and re-read before acting; the advised config already
+    exists (the same advice names the same clone, so a retried request reuses it)."""
+    aws.endpoint()
+    aws.endpoint()
+    aws.stub.add_response("describe_endpoint_config", {**ORIGINAL_CONFIG, "EndpointConfigName": new},
+                          {"EndpointConfigName": new})
+
+
 def test_undo_of_a_resize_switches_back_to_the_kept_config(stubbed):
     services, aws = stubbed
     params = resize_params()
     new = params["to_config"]
-    aws.endpoint()
-    aws.endpoint()
-    aws.stub.add_response("describe_endpoint_config", {**ORIGINAL_CONFIG, "EndpointConfigName": new},
-                          {"EndpointConfigName": new})  # a retried request finds its clone
+    asked_and_clone_found(aws, new)
     aws.stub.add_response("update_endpoint", {"EndpointArn": ARN}, {"EndpointName": "ep", "EndpointConfigName": new})
     aws.endpoint(config=new)  # the Undo request is asked ...
     aws.endpoint(config=new)  # ... and re-read before acting
@@ -336,10 +342,7 @@ def test_a_lost_update_reply_is_settled_by_the_pending_deployment_not_sent_again
     services, aws = stubbed
     params = resize_params()
     new = params["to_config"]
-    aws.endpoint()
-    aws.endpoint()
-    aws.stub.add_response("describe_endpoint_config", {**ORIGINAL_CONFIG, "EndpointConfigName": new},
-                          {"EndpointConfigName": new})
+    asked_and_clone_found(aws, new)
     aws.stub.add_client_error("update_endpoint", "InternalFailure", "reply lost", 500,
                               expected_params={"EndpointName": "ep", "EndpointConfigName": new})
     when = datetime(2026, 11, 26, 10, tzinfo=UTC)
