@@ -51,6 +51,9 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("SMBOT_ACT_WITH_SCAN_IDENTITY", "true")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    # pytest-xdist workers set COLUMNS to the controller's width: CLI tables in tests are laid
+    # out as when piped (no terminal) unless a test sets COLUMNS itself.
+    monkeypatch.delenv("COLUMNS", raising=False)
     monkeypatch.chdir(tmp_path)
 
 
