@@ -27,9 +27,8 @@ from bot.scan.scanners.base import (
 from bot.scan.scanners.idle_notebooks import hours_between
 from bot.scan.scanners.idle_studio_apps import (
     StudioOpened,
-    app_evidence,
     app_finding,
-    judge_app,
+    judged_apps,
     scan_apps,
 )
 
@@ -68,12 +67,7 @@ def find_idle_canvas_apps(
     threshold_hours = ctx.settings.canvas_idle_hours
     monthly_usd = ctx.prices.monthly_usd(ctx.region, PRICE_COMPONENT, PRICE_KEY)
     findings = []
-    for app in apps:
-        seen = opened.get(app["AppArn"], StudioOpened(unreadable="not looked up"))
-        verdict = judge_app(app, seen, ctx.now, threshold_hours)
-        if verdict is None:
-            continue
-        evidence = app_evidence(app, verdict, seen, threshold_hours, ctx.now)
+    for app, verdict, evidence in judged_apps(ctx, apps, opened, threshold_hours):
         evidence["on_delete"] = "the user is logged out of Canvas; their models and datasets are kept"
         if monthly_usd is None:
             evidence["price_missing"] = f"no Canvas session price for {ctx.region}"

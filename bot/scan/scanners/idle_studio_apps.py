@@ -23,7 +23,7 @@ Canvas scanner (`ctx.shared`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -291,16 +291,10 @@ def find_idle_apps(
     tags_by_arn: dict[str, dict[str, str]] | None,
 ) -> list[Finding]:
     """`apps` are DescribeApp answers. `tags_by_arn=None`: tags unreadable, never actionable."""
-    threshold_hours = ctx.settings.studio_idle_hours
     findings = []
-    for app in apps:
-        seen = opened.get(app["AppArn"], StudioOpened(unreadable="not looked up"))
-        verdict = judge_app(app, seen, ctx.now, threshold_hours)
-        if verdict is None:
-            continue
+    for app, verdict, evidence in judged_apps(ctx, apps, opened, ctx.settings.studio_idle_hours):
         instance_type = studio_instance_type(app.get("AppType"), app.get("ResourceSpec"))
         monthly_usd = ctx.prices.monthly_usd(ctx.region, f"studio:{app.get('AppType')}", instance_type)
-        evidence = app_evidence(app, verdict, seen, threshold_hours, ctx.now)
         if monthly_usd is None:
             evidence["price"] = f"unknown Studio price for {instance_type} in {ctx.region}"
         if verdict.idle_hours is None:
@@ -314,6 +308,17 @@ def find_idle_apps(
             instance_type=instance_type, tags_by_arn=tags_by_arn,
         ))
     return findings
+
+
+def judged_apps(
+    ctx: ScanContext, apps: list[dict[str, Any]], opened: dict[str, StudioOpened], threshold_hours: float
+) -> Iterator[tuple[dict[str, Any], AppVerdict, dict[str, Any]]]:
+    """(DescribeApp answer, verdict, evidence) for each app judged idle past the threshold."""
+    for app in apps:
+        seen = opened.get(app["AppArn"], StudioOpened(unreadable="not looked up"))
+        verdict = judge_app(app, seen, ctx.now, threshold_hours)
+        if verdict is not None:
+            yield app, verdict, app_evidence(app, verdict, seen, threshold_hours, ctx.now)
 
 
 def app_finding(
