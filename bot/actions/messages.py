@@ -20,10 +20,11 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.actions import approvals, recovery
-from bot.actions.models import ActionRequest, Outcome
+from bot.actions.models import ActionRequest, Outcome, RequestState
 from bot.actions.pending_updates import PendingUpdate, PendingUpdates
 from bot.actions.store import RequestStore
 from bot.digest.store import items_for
+from bot.report.ledger import backfill_after_crash
 from bot.runtime.slack_client import SLACK_FAILURES, describe_failure
 from bot.services import Services
 from reports.requests import item_mark, mark_item, request_blocks, request_text
@@ -233,10 +234,15 @@ def _settle_all(
 def recover_on_start(services: Services, client: WebClient) -> list[Outcome]:
     """At start-up, before serving: finish what a crash left (`recovery.recover`: approved ones
     run, executing ones settled by a re-read, overdue ones expired), bring their messages up to
-    date, and deliver the Slack updates still owed from before."""
+    date, and deliver the Slack updates still owed from before; savings-ledger rows a crash
+    kept from being written are written now."""
     messages = RequestMessages(services)
     expired = approvals.expire_due(messages.requests, services.clock())
     outcomes = recovery.recover(services)
+    backfill_after_crash(
+        services.store, messages.requests.in_states(RequestState.SUCCEEDED), services.clock(),
+        services.settings.owner_tag_keys, services.prices,
+    )
     _settle_all(messages, client, expired, outcomes)
     messages.deliver_due(client)
     return outcomes

@@ -42,6 +42,8 @@ RESIZE_ACTIONS = frozenset({ActionKind.RESIZE_NOTEBOOK})
 HOSTING_ACTIONS = frozenset({ActionKind.RESIZE_ENDPOINT, ActionKind.ENABLE_AUTOSCALING})
 HOSTING_UNDOS = frozenset({ActionKind.UNDO_RESIZE_ENDPOINT, ActionKind.REMOVE_AUTOSCALING})
 KEEPS_ACCRUING_WHILE_RUNNING = RESIZE_ACTIONS | HOSTING_ACTIONS
+LEDGER_ACTIONS = ACCRUING_ACTIONS | ENDING_ACTIONS | RESIZE_ACTIONS | HOSTING_ACTIONS | HOSTING_UNDOS
+BACKFILL_DAYS = 7
 UNASSIGNED = "unassigned"
 
 
@@ -106,7 +108,7 @@ def record_accrual(
 
 def record_running_again(
     store: Store, resource_keys: Iterable[str], *, at: datetime, source: str, detail: str,
-    resized_too: bool = False,
+    resized_too: bool = False, request_id: int | None = None,
 ) -> list[str]:
     """Close the open periods of these resources (they run again); returns the keys closed.
     A resize's period stays open (it saves while running) unless `resized_too`."""
@@ -118,7 +120,8 @@ def record_running_again(
             continue
         if opened.action in KEEPS_ACCRUING_WHILE_RUNNING and not resized_too:
             continue
-        _append(store, LedgerEvent(at=at, event="end", resource_key=key, source=source, detail=detail))
+        _append(store, LedgerEvent(at=at, event="end", resource_key=key, source=source, detail=detail,
+                                   request_id=request_id))
         closed.append(key)
     return closed
 
@@ -146,7 +149,8 @@ def record_outcome(
             return
         if request.action in HOSTING_UNDOS:
             record_running_again(store, [request.resource_key], at=now, source="action",
-                                 detail=f"{request.action.verb} (request #{request.id})", resized_too=True)
+                                 detail=f"{request.action.verb} (request #{request.id})", resized_too=True,
+                                 request_id=request.id)
             return
         if request.action in RESIZE_ACTIONS:
             finding = latest_finding(store, request.resource_key)
@@ -180,7 +184,7 @@ def record_outcome(
         elif request.action in ENDING_ACTIONS:
             record_running_again(
                 store, [request.resource_key], at=now, source="action",
-                detail=f"{request.action.verb} (request #{request.id})",
+                detail=f"{request.action.verb} (request #{request.id})", request_id=request.id,
             )
     except Exception:
         logger.exception("savings ledger: could not record request #%s", request.id)
@@ -200,6 +204,31 @@ def _record_hosting_change(
         owner=owner_value(finding, owner_tag_keys) if finding else None,
         detail=f"{request.action.verb} (request #{request.id})",
     )
+
+
+def backfill_after_crash(
+    store: Store, succeeded: Iterable[ActionRequest], now: datetime, owner_tag_keys: Sequence[str],
+    prices: PriceTable | None = None,
+) -> list[int]:
+    """The ledger row a succeeded action writes comes in its own transaction, after the request's
+    `succeeded`: a process killed between the two leaves the action done and audited but the
+    row missing. At start-up, succeeded (non-dry-run) requests of the last BACKFILL_DAYS that
+    should have written a row and did not are recorded now, at the request's own time. Returns
+    the request ids looked at again (a request whose period was already open writes nothing)."""
+    recorded = {
+        row["request_id"] for row in store.db.query(
+            "SELECT DISTINCT request_id FROM savings_ledger WHERE request_id IS NOT NULL")
+    }
+    since = now - timedelta(days=BACKFILL_DAYS)
+    again = []
+    for request in succeeded:
+        if request.dry_run or request.id in recorded or request.updated_at < since:
+            continue
+        if request.action not in LEDGER_ACTIONS:
+            continue
+        record_outcome(store, request, request.updated_at, owner_tag_keys, prices)
+        again.append(request.id)
+    return again
 
 
 def _last_hourly(store: Store, resource_key: str) -> float | None:

@@ -236,3 +236,34 @@ def test_a_hosting_change_accrues_the_advised_saving_until_its_undo(services, ac
     assert list(open_accruals(services.store)) == [key]  # serving traffic is the point: still saving
     record_outcome(services.store, succeeded(undo, 12), T0 + timedelta(hours=5), ["owner"], services.prices)
     assert open_accruals(services.store) == {}
+
+
+def test_a_ledger_row_a_crash_kept_from_being_written_is_written_at_start_up(acting, monkeypatch, slack_client):
+    """The process dies after the request's `succeeded` and before its ledger row (its own
+    transaction): the next start-up writes the row, at the action's time, once."""
+    from bot.actions.messages import recover_on_start
+
+    acting.fleet.notebook("nb-1")
+    with monkeypatch.context() as crash:
+        crash.setattr(executor, "record_outcome", lambda *args, **kwargs: None)  # the row never came
+        done = acting.run(ActionKind.STOP_NOTEBOOK, KEY, est_monthly_cost_usd=73.0)
+    assert ledger_events(acting.services.store) == []
+    acting.clock.advance(hours=3)  # the bot comes back later
+
+    recover_on_start(acting.services, slack_client)
+    recover_on_start(acting.services, slack_client)  # and again: nothing twice
+
+    [opened] = ledger_events(acting.services.store)
+    request = executor.requests_of(acting.services).get(done.request_id)
+    assert (opened.event, opened.request_id, opened.at) == ("accrue", done.request_id, request.updated_at)
+    assert opened.hourly_usd == pytest.approx(0.1)
+
+
+def test_a_dry_run_request_is_never_backfilled(moto_server, tmp_path, slack_client):
+    from bot.actions.messages import recover_on_start
+
+    dry = Actions(tmp_path, dry_run=True)
+    dry.fleet.notebook("nb-1")
+    dry.run(ActionKind.STOP_NOTEBOOK, KEY, est_monthly_cost_usd=73.0)
+    recover_on_start(dry.services, slack_client)
+    assert ledger_events(dry.services.store) == []
