@@ -256,17 +256,6 @@ class Store:
                 return None
         return self.load_scan(rows[0]["id"])
 
-    def previous_savings_usd(self, before_scan_id: int) -> float | None:
-        """The total of the scan before this one: the digest's "change since last time"."""
-        rows = list(
-            self.db.query(
-                "SELECT est_monthly_savings_usd FROM scans WHERE id < ? AND complete = 1"
-                " ORDER BY id DESC LIMIT 1",
-                [before_scan_id],
-            )
-        )
-        return rows[0]["est_monthly_savings_usd"] if rows else None
-
     def scan_history(self, limit: int = 30) -> list[dict[str, Any]]:
         return list(
             self.db.query(

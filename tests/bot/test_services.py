@@ -78,15 +78,6 @@ def test_a_narrowed_scan_is_never_mistaken_for_the_whole_fleet(services, fleet, 
     assert {f.name for f in recent.findings} >= {"idle", "quiet"}
 
 
-def test_the_previous_total_ignores_narrowed_scans(services, fleet, now, monkeypatch):
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    fleet.endpoint("quiet", created=now - timedelta(days=5))
-    full = services.scan()
-    services.scan(kinds=[FindingKind.IDLE_NOTEBOOK])  # finds nothing: a $0 "total"
-    latest = services.scan()
-    assert services.store.previous_savings_usd(latest.scan_id) == full.totals.est_monthly_savings_usd > 0
-
-
 def test_without_smbot_regions_a_scan_covers_the_accounts_enabled_sagemaker_regions(client_factory, fresh_store, tmp_path):
     from bot.aws.regions import sagemaker_regions
     from bot.config import Settings

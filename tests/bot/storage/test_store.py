@@ -46,13 +46,6 @@ def test_endpoints_not_assessed_load_back_with_the_scan(fresh_store, now):
     assert loaded.totals.not_assessed_reasons == {"changed within the 14-day window": 1}
 
 
-def test_previous_savings_is_the_scan_before(fresh_store, now):
-    first = fresh_store.save_scan(ScanResult(generated_at=now - timedelta(days=1), findings=[_finding(now, savings=100.0)]))
-    second = fresh_store.save_scan(ScanResult(generated_at=now, findings=[_finding(now, savings=40.0)]))
-    assert fresh_store.previous_savings_usd(second.scan_id) == 100.0
-    assert fresh_store.previous_savings_usd(first.scan_id) is None
-
-
 def test_latest_scan_older_than_the_cache_age_is_not_returned(fresh_store, now):
     fresh_store.save_scan(ScanResult(generated_at=now - timedelta(minutes=20), findings=[]))
     assert fresh_store.latest_scan(max_age=timedelta(minutes=15), now=now) is None
