@@ -99,6 +99,10 @@ def _grouped(findings: Sequence[Finding], kind_order: list[FindingKind]) -> list
     return sorted(findings, key=lambda f: rank.get(section_of(f.kind), len(rank)))
 
 
+def _section(finding: Finding) -> str:
+    return section_of(finding.kind)
+
+
 def _items_with_headings(findings: Sequence[Finding], all_findings: Sequence[Finding], owner_tag_keys: Sequence[str], mentions: Mapping[str, str] | None = None) -> list[Block]:
     blocks: list[Block] = []
     current: str | None = None
@@ -186,11 +190,11 @@ def build_digest(
         top.append(note(hidden))
 
     budget = MAX_BLOCKS - len(top) - 1  # the footer
-    shown, rest = pack(findings, budget, max_items, per_kind_heading=True)
+    shown, rest = pack(findings, budget, max_items, heading_of=_section)
     shown = _grouped(shown, kind_order)
     thread: list[DigestMessage] = []
     while rest and len(thread) < MAX_THREAD_REPLIES:
-        part, rest = pack(rest, MAX_BLOCKS - 1, THREAD_ITEMS_PER_REPLY, per_kind_heading=True)
+        part, rest = pack(rest, MAX_BLOCKS - 1, THREAD_ITEMS_PER_REPLY, heading_of=_section)
         if not part:
             break
         part = _grouped(part, kind_order)

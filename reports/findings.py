@@ -8,7 +8,7 @@ ask for confirmation. Protected resources get no buttons at all.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -360,22 +360,26 @@ def sort_findings(findings: Sequence[Finding]) -> list[Finding]:
 
 
 def pack(
-    findings: Sequence[Finding], budget_blocks: int, max_items: int, *, per_kind_heading: bool = False
+    findings: Sequence[Finding], budget_blocks: int, max_items: int, *,
+    heading_of: Callable[[Finding], str] | None = None,
 ) -> tuple[list[Finding], list[Finding]]:
     """Take findings in order while they fit `budget_blocks` and `max_items`; return (shown, rest).
 
-    With `per_kind_heading`, the first item of each kind also pays for its heading block.
+    With `heading_of` (the section an item is listed under), the first item of each section also
+    pays for its heading block: several kinds under one heading (Hosting) pay for one.
     """
     shown: list[Finding] = []
-    kinds: set[FindingKind] = set()
+    sections: set[str] = set()
     used = 0
     for index, finding in enumerate(findings):
         cost = blocks_per_item(finding)
-        if per_kind_heading and finding.kind not in kinds:
+        section = heading_of(finding) if heading_of is not None else None
+        if section is not None and section not in sections:
             cost += 1
         if len(shown) >= max_items or used + cost > budget_blocks:
             return shown, list(findings[index:])
         shown.append(finding)
-        kinds.add(finding.kind)
+        if section is not None:
+            sections.add(section)
         used += cost
     return shown, []

@@ -60,3 +60,18 @@ def test_the_terminal_listing_has_one_hosting_section_biggest_saving_first():
     assert "Hosting (3, $1,450/mo)" in text
     assert text.index("ep-big") < text.index("ep-gpu") < text.index("ep-serverless")
     assert "Overprovisioned endpoints" not in text
+
+
+def test_the_hosting_section_pays_for_one_heading_however_many_kinds_it_lists():
+    from reports.findings import blocks_per_item, pack
+    from reports.hosting_section import section_of
+
+    hosting = [
+        finding("ep-a", K.OVERPROVISIONED_ENDPOINT), finding("ep-b", K.ENDPOINT_WITHOUT_AUTOSCALING),
+        finding("ep-c", K.SERVERLESS_CANDIDATE), finding("ep-d", K.INFERENTIA_CANDIDATE),
+    ]
+    budget = sum(blocks_per_item(f) for f in hosting) + 1  # the items and one heading
+    shown, rest = pack(hosting, budget, max_items=10, heading_of=lambda f: section_of(f.kind))
+    assert (len(shown), rest) == (4, [])
+    shown, rest = pack(hosting, budget, max_items=10, heading_of=lambda f: str(f.kind))
+    assert len(shown) < 4  # a heading per kind would not fit
