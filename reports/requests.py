@@ -157,34 +157,30 @@ def request_blocks(
             f"{'s' if needed != 1 else ''}"
         )]))
     elif offers_undo(request):
-        blocks.append(ActionsBlock(block_id=f"request-actions:{request.id}", elements=[
-            ButtonElement(
-                text="Undo", action_id=ActionId.UNDO.value, value=value,
-                confirm=ConfirmObject(
-                    title="Undo this change?",
-                    text=truncate(
-                        f"This asks for approval to put back what request #{request.id} replaced"
-                        f" on *{escape(request.key.name)}*.", 300
-                    ),
-                    confirm="Ask for approval", deny="Cancel",
-                ),
-            )
-        ]))
+        blocks.append(_follow_up(
+            request, ActionId.UNDO, "Undo", "Undo this change?",
+            f"This asks for approval to put back what request #{request.id} replaced"
+            f" on *{escape(request.key.name)}*.",
+        ))
     elif offers_restore(request):
-        blocks.append(ActionsBlock(block_id=f"request-actions:{request.id}", elements=[
-            ButtonElement(
-                text="Restore", action_id=ActionId.RESTORE.value, value=value,
-                confirm=ConfirmObject(
-                    title="Restore this endpoint?",
-                    text=truncate(
-                        f"This asks for approval to recreate *{escape(request.key.name)}* from "
-                        "its saved configuration (it bills again once InService).", 300
-                    ),
-                    confirm="Ask for approval", deny="Cancel",
-                ),
-            )
-        ]))
+        blocks.append(_follow_up(
+            request, ActionId.RESTORE, "Restore", "Restore this endpoint?",
+            f"This asks for approval to recreate *{escape(request.key.name)}* from "
+            "its saved configuration (it bills again once InService).",
+        ))
     return blocks
+
+
+def _follow_up(request: ActionRequest, action: ActionId, text: str, title: str, body: str) -> ActionsBlock:
+    """The one button a done request's message offers (Undo, Restore): it opens a new request."""
+    return ActionsBlock(block_id=f"request-actions:{request.id}", elements=[
+        ButtonElement(
+            text=text, action_id=action.value, value=str(request.id),
+            confirm=ConfirmObject(
+                title=title, text=truncate(body, 300), confirm="Ask for approval", deny="Cancel",
+            ),
+        )
+    ])
 
 
 def offers_undo(request: ActionRequest) -> bool:
