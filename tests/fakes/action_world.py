@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import boto3
 
@@ -59,3 +60,15 @@ def rebuilt_services(
 ) -> Services:
     """A fresh process on the same database: new store connections, new clients, same counter."""
     return build_services(settings, clients=counter.factory(), store=Store(settings.db_path), clock=clock)
+
+
+def undo_and_approve(services: Services, done: Any, approver: str = APPROVERS[1]) -> tuple[Any, Any]:
+    """Click Undo on a done request's message and have an approver approve it: (the Undo
+    request, its outcome). Fails the test if the Undo is refused."""
+    from bot.actions import executor, pending_fixes
+    from bot.actions.models import Vote
+
+    opened = pending_fixes.open_undo(services, done, REQUESTER)
+    assert opened.request is not None, opened.refusal
+    _, outcome = executor.vote_and_run(services, opened.request.id, approver, Vote.APPROVE, APPROVERS)
+    return opened.request, outcome

@@ -16,7 +16,7 @@ from bot.actions.models import ActionKind, OutcomeCode, RequestState, Vote
 from bot.aws.notebook_fixes import AUTO_STOP_CONFIG
 from bot.services import Services, build_services
 from bot.storage.store import Store
-from tests.fakes.action_world import APPROVERS, REQUESTER, action_settings
+from tests.fakes.action_world import APPROVERS, REQUESTER, action_settings, undo_and_approve
 from tests.fakes.notebook_stub import KEY, StubbedSageMaker
 
 S = RequestState
@@ -139,12 +139,8 @@ def test_undo_puts_the_previous_config_back(aws, tmp_path) -> None:
     aws.notebook("Stopped", config="team-setup-auto-stop")
     aws.update({"LifecycleConfigName": "team-setup"}, "undo-1")
     with aws.stub:
-        opened = pending_fixes.open_undo(services, done, REQUESTER)
-        assert opened.request is not None, opened.refusal
-        assert opened.request.params["lifecycle_config"] == "team-setup"
-        _, undone = executor.vote_and_run(
-            services, opened.request.id, APPROVERS[0], Vote.APPROVE, APPROVERS
-        )
+        undo, undone = undo_and_approve(services, done, APPROVERS[0])
+        assert undo.params["lifecycle_config"] == "team-setup"
     aws.stub.assert_no_pending_responses()
     assert (undone.state, undone.aws_request_id) == (S.SUCCEEDED, "undo-1")
     assert "has team-setup again" in undone.message

@@ -15,7 +15,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from bot.actions import executor, pending_fixes, recovery, request_params
+from bot.actions import executor, recovery, request_params
 from bot.actions.models import ActionKind, OutcomeCode, RequestState, Vote
 from bot.aws import hosting_actions
 from bot.aws.session import ClientFactory, RegionClients
@@ -24,7 +24,13 @@ from bot.models import FindingKind
 from bot.services import Services, build_services
 from bot.storage.store import Store
 from tests.bot.actions.test_executor import Crash
-from tests.fakes.action_world import APPROVERS, REQUESTER, ManualClock, action_settings
+from tests.fakes.action_world import (
+    APPROVERS,
+    REQUESTER,
+    ManualClock,
+    action_settings,
+    undo_and_approve,
+)
 from tests.fakes.autoscaling import autoscaled_by_someone
 from tests.fakes.findings import finding
 
@@ -68,9 +74,7 @@ def approve(services: Services, request_id: int, approver: str = APPROVERS[0]):
 
 def undo(services: Services, request_id: int):
     done = executor.requests_of(services).get(request_id)
-    opened = pending_fixes.open_undo(services, done, REQUESTER)
-    assert opened.request is not None, opened.refusal
-    return approve(services, opened.request.id, APPROVERS[1])
+    return undo_and_approve(services, done)[1]
 
 
 # --- Enable autoscaling: moto over HTTP end to end ----------------------------------------------

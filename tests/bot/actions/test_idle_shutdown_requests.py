@@ -13,13 +13,13 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from bot.actions import executor, pending_fixes
+from bot.actions import executor
 from bot.actions.fix_steps import button_params
 from bot.actions.models import ActionKind, OutcomeCode, RequestState, Vote
 from bot.models import Finding, FindingKind, ResourceType
 from bot.services import Services, build_services
 from bot.storage.store import Store
-from tests.fakes.action_world import APPROVERS, REQUESTER, action_settings
+from tests.fakes.action_world import APPROVERS, REQUESTER, action_settings, undo_and_approve
 from tests.fakes.studio import domain_record, user_profile_record
 
 S = RequestState
@@ -144,11 +144,7 @@ def test_undo_switches_it_off_again(aws, tmp_path) -> None:
         }}},
     )
     with aws.stub:
-        opened = pending_fixes.open_undo(services, done, REQUESTER)
-        assert opened.request is not None, opened.refusal
-        _, undone = executor.vote_and_run(
-            services, opened.request.id, APPROVERS[1], Vote.APPROVE, APPROVERS
-        )
+        _, undone = undo_and_approve(services, done)
     aws.stub.assert_no_pending_responses()
     assert (undone.state, undone.aws_request_id) == (S.SUCCEEDED, "undo-1")
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.actions import executor, pending_fixes
+from bot.actions import executor
 from bot.actions.fix_steps import button_params
 from bot.actions.models import ActionKind, OutcomeCode, RequestState, Vote
 from bot.models import FindingKind
 from bot.services import Services, build_services
 from bot.storage.store import Store
-from tests.fakes.action_world import APPROVERS, REQUESTER, action_settings
+from tests.fakes.action_world import APPROVERS, REQUESTER, action_settings, undo_and_approve
 from tests.fakes.findings import finding
 from tests.fakes.notebook_stub import KEY, NAME, StubbedSageMaker
 
@@ -52,11 +52,7 @@ def test_resize_stops_changes_the_type_and_starts_again_then_undo_puts_it_back(t
     aws.observed("InService", instance_type="ml.p3.2xlarge")
     aws.stop_update_start({"InstanceType": "ml.p3.8xlarge"}, "rs-2")
     with aws.stub:
-        opened = pending_fixes.open_undo(services, done, REQUESTER)
-        assert opened.request is not None, opened.refusal
-        _, undone = executor.vote_and_run(
-            services, opened.request.id, APPROVERS[1], Vote.APPROVE, APPROVERS
-        )
+        _, undone = undo_and_approve(services, done)
     aws.stub.assert_no_pending_responses()
     assert (undone.state, undone.aws_request_id) == (S.SUCCEEDED, "rs-2")
 
