@@ -76,13 +76,18 @@ def test_an_approved_stop_reaches_aws_whatever_slack_does(
     assert "stopped notebook nb-1" in owed.announce
 
 
+def slack_back_five_minutes_later(slack_api, services):
+    """Slack answers again (faults cleared, calls forgotten); the services of 5 minutes later."""
+    slack_api.faults.clear()
+    slack_api.reset()
+    return dataclasses.replace(services, clock=lambda: services.clock() + timedelta(minutes=5))
+
+
 def test_the_sweep_delivers_what_slack_missed_once_it_answers(
     fleet, services, bolt_app, signed, slack_api, slack_client
 ) -> None:
     request, _ = approve_while_slack_fails(fleet, services, bolt_app, signed, slack_api, "error")
-    slack_api.faults.clear()
-    slack_api.reset()
-    later = dataclasses.replace(services, clock=lambda: services.clock() + timedelta(minutes=5))
+    later = slack_back_five_minutes_later(slack_api, services)
     sweep(later, slack_client)
     request = requests_of(services).get(request.id)
     updated = {c.params["ts"]: c.params for c in slack_api.calls_to("chat.update")}
@@ -99,9 +104,7 @@ def test_updates_still_owed_at_a_restart_are_delivered_at_start_up(
     fleet, services, bolt_app, signed, slack_api, slack_client
 ) -> None:
     request, _ = approve_while_slack_fails(fleet, services, bolt_app, signed, slack_api, "drop")
-    slack_api.faults.clear()
-    slack_api.reset()
-    later = dataclasses.replace(services, clock=lambda: services.clock() + timedelta(minutes=5))
+    later = slack_back_five_minutes_later(slack_api, services)
     recover_on_start(later, slack_client)
     assert "stopped notebook nb-1" in slack_api.wait_for("chat.postMessage")[0].params["text"]
     assert PendingUpdates(services.store).get(request.id) is None
